@@ -1,0 +1,459 @@
+import * as crypto from "node:crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { parseAllowedTags, parseTokenGrants, type AllowedTag } from "../functions/activation/config";
+import type { BootstrapTokenGrant } from "../functions/activation/tokens";
+import { bundleFunction } from "./bundle";
+import { ArgumentError } from "./errors";
+import {
+  activationFunctionPolicy,
+  apiGatewayLoggingTrustPolicy,
+  lambdaTrustPolicy,
+  managedInstanceTrustPolicy,
+} from "./policies";
+
+/** CloudWatch Logs' accepted retention periods, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+] as const;
+
+/** The stage the API is served on: the seed's call shape is `https://<api>/latest/activate`. */
+export const STAGE_NAME = "latest";
+
+/** Arguments of {@link ActivationApi}. */
+export interface ActivationApiArgs {
+  /** Value of the fleet tag every registered machine gets: marks what this stack manages. */
+  readonly fleetName: string;
+  /** Key of the fleet tag. @default "HybridFleet" */
+  readonly fleetTagKey?: string;
+  /** Key of the compliance-mode tag. @default "ComplianceMode" */
+  readonly modeTagKey?: string;
+  /** Mode new machines start in. @default "report" */
+  readonly defaultMode?: "report" | "enforce";
+  /** Key of the environment tag. @default "Environment" */
+  readonly environmentTagKey?: string;
+  /** Environment tag value for EC2 machines (token machines get their token's). */
+  readonly environment: string;
+  /** Lifetime of each single-use activation, in minutes (1 to 43200). @default 60 */
+  readonly activationTtlMinutes?: number;
+  /** Stage-wide steady request rate, requests per second. @default 10 */
+  readonly throttleRateLimit?: number;
+  /** Stage-wide burst, requests. @default 20 */
+  readonly throttleBurstLimit?: number;
+  /** Retention of the function's and the access logs, in days (a CloudWatch-accepted value). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Accept EC2 instance identity documents as proof. @default true */
+  readonly ec2Auth?: boolean;
+  /** Accounts whose EC2 instances may register. @default the stack's own account */
+  readonly allowedAccounts?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Accept bootstrap tokens (on-premises, other clouds) as proof. @default false */
+  readonly tokenAuth?: boolean;
+  /** Bootstrap token grants: hashes only, never tokens. @default [] */
+  readonly bootstrapTokens?: readonly BootstrapTokenGrant[];
+  /** Tag keys (and their allowed values) callers may add with `tag.<Key>=<Value>`. @default {} */
+  readonly allowedTags?: Readonly<Record<string, AllowedTag>>;
+  /** Seconds a 503 tells callers to wait (`Retry-After`). @default 2 */
+  readonly retryAfterSeconds?: number;
+  /** Attempts the function's SDK client makes per SSM call (retries throttling/5xx). @default 3 */
+  readonly ssmMaxAttempts?: number;
+  /** Memory of the activation function, MB. @default 256 */
+  readonly memorySize?: number;
+  /**
+   * Create the account-wide API Gateway CloudWatch role (`aws.apigateway.Account`) that
+   * access logging needs. Set false if another stack already manages it in this account
+   * and region: there is one such setting per account and region. @default true
+   */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Tags for every resource created. @default {} */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+const ACCOUNT = /^\d{12}$/;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
+/** Validates the plain (non-Output) arguments; throws an {@link ArgumentError} naming the field. */
+export function validateActivationApiArgs(args: ActivationApiArgs): void {
+  const fail = (field: string, problem: string): never => {
+    throw new ArgumentError("ActivationApi", field, problem);
+  };
+  for (const field of ["fleetName", "environment"] as const) {
+    if (!args[field] || !TAG_VALUE.test(args[field])) {
+      fail(field, "must be 1-256 letters, digits, spaces or _ . : / = + - @");
+    }
+  }
+  for (const field of ["fleetTagKey", "modeTagKey", "environmentTagKey"] as const) {
+    const v = args[field];
+    if (v !== undefined && (!TAG_VALUE.test(v) || [...v].length > 128 || v.startsWith("aws:"))) {
+      fail(field, `must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "${v}"`);
+    }
+  }
+  if (args.defaultMode !== undefined && !["report", "enforce"].includes(args.defaultMode)) {
+    fail("defaultMode", `must be one of report, enforce; got "${args.defaultMode}"`);
+  }
+  const intIn = (field: keyof ActivationApiArgs, min: number, max: number): void => {
+    const v = args[field];
+    if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)) {
+      fail(field, `must be a whole number from ${min} to ${max}; got ${String(v)}`);
+    }
+  };
+  intIn("activationTtlMinutes", 1, 43200);
+  intIn("throttleRateLimit", 1, 10000);
+  intIn("throttleBurstLimit", 1, 5000);
+  intIn("retryAfterSeconds", 1, 300);
+  intIn("ssmMaxAttempts", 1, 10);
+  intIn("memorySize", 128, 10240);
+  if (
+    args.logRetentionDays !== undefined &&
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)
+  ) {
+    fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${args.logRetentionDays}`);
+  }
+  if (args.ec2Auth === false && !args.tokenAuth) {
+    fail("ec2Auth", "and tokenAuth are both off: no machine could ever register");
+  }
+  if (args.tokenAuth && (args.bootstrapTokens ?? []).length === 0) {
+    fail("bootstrapTokens", "is empty but tokenAuth is on: add a grant (npm run token:new)");
+  }
+  if (Array.isArray(args.allowedAccounts)) {
+    for (const a of args.allowedAccounts) {
+      if (typeof a === "string" && !ACCOUNT.test(a)) {
+        fail("allowedAccounts", `must hold 12-digit account IDs; got "${a}"`);
+      }
+    }
+  }
+  try {
+    parseTokenGrants(args.bootstrapTokens ?? [], "bootstrapTokens");
+  } catch (err) {
+    fail("bootstrapTokens", (err as Error).message.replace(/^bootstrapTokens/, ""));
+  }
+  try {
+    parseAllowedTags(
+      args.allowedTags ?? {},
+      ["Name", args.fleetTagKey ?? "HybridFleet", args.modeTagKey ?? "ComplianceMode", args.environmentTagKey ?? "Environment"],
+      "allowedTags",
+    );
+  } catch (err) {
+    fail("allowedTags", (err as Error).message.replace(/^allowedTags:?/, ""));
+  }
+}
+
+/** Access-log line format: one JSON object per request, no query string (it holds names only, but keep logs lean). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTimeEpoch",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationLatency: "$context.integrationLatency",
+  errorMessage: "$context.error.message",
+});
+
+/**
+ * The secure activation API: `GET /latest/activate?name=<id>` on API Gateway, backed by a
+ * Lambda that verifies who is calling and returns a single-use SSM hybrid activation whose
+ * default instance name is the caller's own ID. Also creates the IAM role that registered
+ * machines run under, for other components to grant to.
+ *
+ * @example
+ * ```ts
+ * const api = new ActivationApi("fleet", {
+ *   fleetName: "acme-prod",
+ *   environment: "prod",
+ *   tokenAuth: true,
+ *   bootstrapTokens: [{ id: "dc1", sha256: "<hex>", namePattern: "dc1-.*", environment: "prod",
+ *                       expiresAt: "2027-03-31T00:00:00Z" }],
+ * });
+ * export const activationUrl = api.activationUrl;
+ * ```
+ */
+export class ActivationApi extends pulumi.ComponentResource {
+  /** Base URL of the stage, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/latest`. */
+  public readonly apiUrl: pulumi.Output<string>;
+  /** Full activation endpoint: `<apiUrl>/activate`. */
+  public readonly activationUrl: pulumi.Output<string>;
+  /** Name of the IAM role registered machines run under. */
+  public readonly managedInstanceRoleName: pulumi.Output<string>;
+  /** ARN of the IAM role registered machines run under. */
+  public readonly managedInstanceRoleArn: pulumi.Output<string>;
+  /** Name of the activation Lambda function. */
+  public readonly functionName: pulumi.Output<string>;
+  /** Name of the function's log group. */
+  public readonly functionLogGroupName: pulumi.Output<string>;
+  /** Name of the API's access log group. */
+  public readonly accessLogGroupName: pulumi.Output<string>;
+  /** ID of the REST API. */
+  public readonly restApiId: pulumi.Output<string>;
+
+  constructor(name: string, args: ActivationApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ssm-hybrid-fleet:activation:ActivationApi", name, {}, opts);
+    validateActivationApiArgs(args);
+
+    const fleetTagKey = args.fleetTagKey ?? "HybridFleet";
+    const modeTagKey = args.modeTagKey ?? "ComplianceMode";
+    const environmentTagKey = args.environmentTagKey ?? "Environment";
+    const defaultMode = args.defaultMode ?? "report";
+    const ttl = args.activationTtlMinutes ?? 60;
+    const rateLimit = args.throttleRateLimit ?? 10;
+    const burstLimit = args.throttleBurstLimit ?? 20;
+    const retention = args.logRetentionDays ?? 30;
+    const ec2Auth = args.ec2Auth ?? true;
+    const tokenAuth = args.tokenAuth ?? false;
+    const tokens = args.bootstrapTokens ?? [];
+    const allowedTags = args.allowedTags ?? {};
+    const tags = args.tags ?? {};
+    const parent = { parent: this };
+
+    if (rateLimit > burstLimit) {
+      pulumi.log.warn(
+        `ActivationApi ${name}: throttleRateLimit (${rateLimit}) exceeds throttleBurstLimit (${burstLimit}); API Gateway caps bursts at the burst limit`,
+        this,
+      );
+    }
+
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    const partition = aws.getPartitionOutput({}, parent);
+    const accountId = identity.accountId;
+    const allowedAccounts = args.allowedAccounts ?? identity.accountId.apply((a) => [a]);
+
+    // The role hybrid machines get. Only SSM in this account and region may assume it.
+    const managedInstanceRole = new aws.iam.Role(
+      `${name}-managed-instance`,
+      {
+        description: `Hybrid managed instances of fleet ${args.fleetName} (ssm-hybrid-fleet)`,
+        assumeRolePolicy: pulumi
+          .all([accountId, region.region, partition.partition])
+          .apply(([acct, reg, part]) => JSON.stringify(managedInstanceTrustPolicy(acct, reg, part))),
+        tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-managed-instance-core`,
+      {
+        role: managedInstanceRole.name,
+        policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      },
+      parent,
+    );
+
+    const functionLogs = new aws.cloudwatch.LogGroup(
+      `${name}-function-logs`,
+      { retentionInDays: retention, tags },
+      parent,
+    );
+    const functionRole = new aws.iam.Role(
+      `${name}-function`,
+      {
+        description: `Activation API function of fleet ${args.fleetName}`,
+        assumeRolePolicy: accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
+        tags,
+      },
+      parent,
+    );
+    const functionPolicy = new aws.iam.RolePolicy(
+      `${name}-function`,
+      {
+        role: functionRole.id,
+        policy: pulumi
+          .all([managedInstanceRole.arn, functionLogs.arn])
+          .apply(([roleArn, logArn]) =>
+            JSON.stringify(
+              activationFunctionPolicy({ managedInstanceRoleArn: roleArn, logGroupArn: logArn }),
+            ),
+          ),
+      },
+      parent,
+    );
+
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: `Issues single-use SSM activations for fleet ${args.fleetName}`,
+        role: functionRole.arn,
+        runtime: "nodejs22.x",
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: new pulumi.asset.AssetArchive({
+          "index.js": new pulumi.asset.StringAsset(bundleFunction("activation")),
+        }),
+        memorySize: args.memorySize ?? 256,
+        timeout: 15,
+        loggingConfig: { logFormat: "Text", logGroup: functionLogs.name },
+        environment: {
+          variables: {
+            MANAGED_INSTANCE_ROLE_NAME: managedInstanceRole.name,
+            FLEET_TAG_KEY: fleetTagKey,
+            FLEET_NAME: args.fleetName,
+            MODE_TAG_KEY: modeTagKey,
+            DEFAULT_MODE: defaultMode,
+            ENVIRONMENT_TAG_KEY: environmentTagKey,
+            ENVIRONMENT: args.environment,
+            ACTIVATION_TTL_MINUTES: String(ttl),
+            EC2_AUTH: ec2Auth ? "enabled" : "disabled",
+            ALLOWED_ACCOUNTS: pulumi.output(allowedAccounts).apply((a) => [...a].sort().join(",")),
+            TOKEN_AUTH: tokenAuth ? "enabled" : "disabled",
+            BOOTSTRAP_TOKENS: JSON.stringify(tokens),
+            ALLOWED_TAGS: JSON.stringify(allowedTags),
+            SSM_MAX_ATTEMPTS: String(args.ssmMaxAttempts ?? 3),
+            RETRY_AFTER_SECONDS: String(args.retryAfterSeconds ?? 2),
+          },
+        },
+        tags,
+      },
+      { parent: this, dependsOn: [functionPolicy, functionLogs] },
+    );
+
+    const api = new aws.apigateway.RestApi(
+      `${name}-api`,
+      {
+        description: `SSM hybrid activation API of fleet ${args.fleetName}`,
+        endpointConfiguration: { types: "REGIONAL" },
+        tags,
+      },
+      parent,
+    );
+    const resource = new aws.apigateway.Resource(
+      `${name}-activate`,
+      { restApi: api.id, parentId: api.rootResourceId, pathPart: "activate" },
+      parent,
+    );
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-validator`,
+      { restApi: api.id, validateRequestParameters: true, validateRequestBody: false },
+      parent,
+    );
+    const method = new aws.apigateway.Method(
+      `${name}-get`,
+      {
+        restApi: api.id,
+        resourceId: resource.id,
+        httpMethod: "GET",
+        // Callers prove themselves to the function (identity document or token), which
+        // API Gateway authorizers cannot verify; the function refuses anything unproven.
+        authorization: "NONE",
+        requestParameters: { "method.request.querystring.name": true },
+        requestValidatorId: validator.id,
+      },
+      parent,
+    );
+    const integration = new aws.apigateway.Integration(
+      `${name}-integration`,
+      {
+        restApi: api.id,
+        resourceId: resource.id,
+        httpMethod: method.httpMethod,
+        integrationHttpMethod: "POST",
+        type: "AWS_PROXY",
+        uri: fn.invokeArn,
+      },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: fn.name,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${api.executionArn}/${STAGE_NAME}/GET/activate`,
+      },
+      parent,
+    );
+
+    // A deployment is a snapshot: redeploy whenever the routes or integration change.
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      {
+        restApi: api.id,
+        description: `ssm-hybrid-fleet ${name}`,
+        triggers: {
+          redeployment: pulumi
+            .all([resource.id, method.id, integration.id, integration.uri, validator.id])
+            .apply((parts) => crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex")),
+        },
+      },
+      { parent: this, dependsOn: [method, integration] },
+    );
+
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays: retention, tags },
+      parent,
+    );
+    const stageDependsOn: pulumi.Resource[] = [];
+    if (args.manageApiGatewayAccount ?? true) {
+      const loggingRole = new aws.iam.Role(
+        `${name}-apigateway-logging`,
+        {
+          description: "Lets API Gateway write access logs to CloudWatch (account-wide setting)",
+          assumeRolePolicy: accountId.apply((a) => JSON.stringify(apiGatewayLoggingTrustPolicy(a))),
+          tags,
+        },
+        parent,
+      );
+      const attachment = new aws.iam.RolePolicyAttachment(
+        `${name}-apigateway-logging`,
+        {
+          role: loggingRole.name,
+          policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+        },
+        parent,
+      );
+      stageDependsOn.push(
+        new aws.apigateway.Account(
+          `${name}-apigateway-account`,
+          { cloudwatchRoleArn: loggingRole.arn },
+          { parent: this, dependsOn: [attachment] },
+        ),
+      );
+    }
+    const stage = new aws.apigateway.Stage(
+      `${name}-stage`,
+      {
+        restApi: api.id,
+        deployment: deployment.id,
+        stageName: STAGE_NAME,
+        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        tags,
+      },
+      { parent: this, dependsOn: stageDependsOn },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-throttling`,
+      {
+        restApi: api.id,
+        stageName: stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          throttlingRateLimit: rateLimit,
+          throttlingBurstLimit: burstLimit,
+          metricsEnabled: true,
+          loggingLevel: "OFF",
+        },
+      },
+      parent,
+    );
+
+    this.apiUrl = stage.invokeUrl;
+    this.activationUrl = pulumi.interpolate`${stage.invokeUrl}/activate`;
+    this.managedInstanceRoleName = managedInstanceRole.name;
+    this.managedInstanceRoleArn = managedInstanceRole.arn;
+    this.functionName = fn.name;
+    this.functionLogGroupName = functionLogs.name;
+    this.accessLogGroupName = accessLogs.name;
+    this.restApiId = api.id;
+    this.registerOutputs({
+      apiUrl: this.apiUrl,
+      activationUrl: this.activationUrl,
+      managedInstanceRoleName: this.managedInstanceRoleName,
+      managedInstanceRoleArn: this.managedInstanceRoleArn,
+      functionName: this.functionName,
+      functionLogGroupName: this.functionLogGroupName,
+      accessLogGroupName: this.accessLogGroupName,
+      restApiId: this.restApiId,
+    });
+  }
+}

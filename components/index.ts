@@ -1,0 +1,13 @@
+/**
+ * The package root: every component and its arguments, for stacks that import
+ * ssm-hybrid-fleet rather than deploy it as it is.
+ */
+export { ActivationApi, validateActivationApiArgs, LOG_RETENTION_DAYS, STAGE_NAME } from "./activationApi";
+export type { ActivationApiArgs } from "./activationApi";
+export { HybridFleet, validateHybridFleetArgs } from "./hybridFleet";
+export type { HybridFleetArgs } from "./hybridFleet";
+export { ArgumentError } from "./errors";
+export * as policies from "./policies";
+export type { BootstrapTokenGrant } from "../functions/activation/tokens";
+export { hashToken, newToken } from "../functions/activation/tokens";
+export type { AllowedTag } from "../functions/activation/config";

@@ -1,0 +1,126 @@
+/**
+ * Pure builders for the IAM documents the components create. They return plain objects;
+ * components wire them in with `pulumi.jsonStringify` / `.apply`. Keeping them pure lets
+ * tests assert every statement exactly, and keeps previews stable (same input, same JSON).
+ */
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** One IAM statement (the subset this package writes). */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: Record<string, string | string[]> | "*";
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+/**
+ * Trust policy of the hybrid managed-instance role: only Systems Manager in this account
+ * and region may assume it (confused-deputy protection with `aws:SourceAccount` and
+ * `aws:SourceArn`, as AWS documents for the hybrid service role).
+ */
+export function managedInstanceTrustPolicy(
+  accountId: string,
+  region: string,
+  partition = "aws",
+): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "SystemsManagerAssumesForHybridNodes",
+        Effect: "Allow",
+        Principal: { Service: "ssm.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ArnEquals: { "aws:SourceArn": `arn:${partition}:ssm:${region}:${accountId}:*` },
+        },
+      },
+    ],
+  };
+}
+
+/** Trust policy for a Lambda function's execution role. */
+export function lambdaTrustPolicy(accountId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** Inputs of {@link activationFunctionPolicy}. */
+export interface ActivationFunctionPolicyInputs {
+  /** ARN of the managed-instance role the activations hand to SSM. */
+  readonly managedInstanceRoleArn: string;
+  /** ARN of the function's own log group. */
+  readonly logGroupArn: string;
+}
+
+/**
+ * What the activation function may do, and nothing more:
+ * - `ssm:CreateActivation`: the action has no resource-level permissions, so `*`;
+ * - `ssm:DescribeInstanceInformation` for the name-conflict check: likewise `*` only;
+ * - `iam:PassRole` on the managed-instance role alone, and only to SSM;
+ * - write its own log streams.
+ */
+export function activationFunctionPolicy(inputs: ActivationFunctionPolicyInputs): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CreateActivations",
+        Effect: "Allow",
+        Action: "ssm:CreateActivation",
+        Resource: "*",
+      },
+      {
+        Sid: "CheckNameConflicts",
+        Effect: "Allow",
+        Action: "ssm:DescribeInstanceInformation",
+        Resource: "*",
+      },
+      {
+        Sid: "PassManagedInstanceRoleToSsm",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: inputs.managedInstanceRoleArn,
+        Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
+      },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${inputs.logGroupArn}:*`,
+      },
+    ],
+  };
+}
+
+/** Trust policy of the role API Gateway uses to write its logs to CloudWatch. */
+export function apiGatewayLoggingTrustPolicy(accountId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "apigateway.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}

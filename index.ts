@@ -1,0 +1,51 @@
+/**
+ * The stack program: `pulumi up` runs this. It reads the stack's config, validates all
+ * of it before creating anything, builds one HybridFleet and exports its outputs.
+ * Stacks that want the components without this program import the package root instead.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError } from "./components/errors";
+import { HybridFleet, validateHybridFleetArgs, type HybridFleetArgs } from "./components/hybridFleet";
+import { ConfigError, parseStackConfig } from "./config/stackConfig";
+import { PROJECT } from "./config/schema";
+
+const config = new pulumi.Config(PROJECT);
+const presentKeys = Object.keys(pulumi.runtime.allConfig())
+  .filter((k) => k.startsWith(`${PROJECT}:`))
+  .map((k) => k.slice(PROJECT.length + 1));
+const settings = parseStackConfig((key) => config.get(key), {
+  project: pulumi.getProject(),
+  stack: pulumi.getStack(),
+  presentKeys,
+});
+
+const args: HybridFleetArgs = {
+  ...settings,
+  tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
+};
+try {
+  validateHybridFleetArgs(args);
+} catch (err) {
+  // Config keys share the components' argument names: report the key the user set.
+  if (err instanceof ArgumentError) throw new ConfigError(err.field, err.problem);
+  throw err;
+}
+
+const fleet = new HybridFleet("fleet", args);
+
+/** Base URL of the activation API stage (`.../latest`). */
+export const apiUrl = fleet.activationApi.apiUrl;
+/** The activation endpoint machines call: `GET <activationUrl>?name=<id>`. */
+export const activationUrl = fleet.activationApi.activationUrl;
+/** Name of the IAM role registered machines run under. */
+export const managedInstanceRoleName = fleet.activationApi.managedInstanceRoleName;
+/** ARN of the IAM role registered machines run under. */
+export const managedInstanceRoleArn = fleet.activationApi.managedInstanceRoleArn;
+/** Name of the activation function (for its logs and metrics). */
+export const activationFunctionName = fleet.activationApi.functionName;
+/** Log group of the activation function. */
+export const activationFunctionLogGroup = fleet.activationApi.functionLogGroupName;
+/** Log group of the API's access logs. */
+export const apiAccessLogGroup = fleet.activationApi.accessLogGroupName;
+/** The fleet tag every registered machine carries. */
+export const fleetTag = { key: settings.fleetTagKey, value: settings.fleetName };
