@@ -4,32 +4,18 @@
  * Stacks that want the components without this program import the package root instead.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ArgumentError } from "./components/errors";
-import { HybridFleet, validateHybridFleetArgs, type HybridFleetArgs } from "./components/hybridFleet";
-import { ConfigError, parseStackConfig } from "./config/stackConfig";
+import { HybridFleet } from "./components/hybridFleet";
 import { PROJECT } from "./config/schema";
+import { loadFleetArgs } from "./config/stackConfig";
 
 const config = new pulumi.Config(PROJECT);
-const presentKeys = Object.keys(pulumi.runtime.allConfig())
-  .filter((k) => k.startsWith(`${PROJECT}:`))
-  .map((k) => k.slice(PROJECT.length + 1));
-const settings = parseStackConfig((key) => config.get(key), {
+const args = loadFleetArgs((key) => config.get(key), {
   project: pulumi.getProject(),
   stack: pulumi.getStack(),
-  presentKeys,
+  presentKeys: Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith(`${PROJECT}:`))
+    .map((k) => k.slice(PROJECT.length + 1)),
 });
-
-const args: HybridFleetArgs = {
-  ...settings,
-  tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
-};
-try {
-  validateHybridFleetArgs(args);
-} catch (err) {
-  // Config keys share the components' argument names: report the key the user set.
-  if (err instanceof ArgumentError) throw new ConfigError(err.field, err.problem);
-  throw err;
-}
 
 const fleet = new HybridFleet("fleet", args);
 
@@ -48,4 +34,4 @@ export const activationFunctionLogGroup = fleet.activationApi.functionLogGroupNa
 /** Log group of the API's access logs. */
 export const apiAccessLogGroup = fleet.activationApi.accessLogGroupName;
 /** The fleet tag every registered machine carries. */
-export const fleetTag = { key: settings.fleetTagKey, value: settings.fleetName };
+export const fleetTag = { key: args.fleetTagKey, value: args.fleetName };

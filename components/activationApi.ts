@@ -125,7 +125,7 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
   try {
     parseTokenGrants(args.bootstrapTokens ?? [], "bootstrapTokens");
   } catch (err) {
-    fail("bootstrapTokens", (err as Error).message.replace(/^bootstrapTokens/, ""));
+    fail("bootstrapTokens", (err as Error).message.slice("bootstrapTokens".length));
   }
   try {
     parseAllowedTags(

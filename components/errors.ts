@@ -8,7 +8,16 @@ export class ArgumentError extends Error {
     /** What is wrong and what is allowed. */
     readonly problem: string,
   ) {
-    super(`${component}: ${field} ${problem}`);
+    super(`${component}: ${joinField(field, problem)}`);
     this.name = "ArgumentError";
   }
+}
+
+/**
+ * Joins a field name and a problem: `field must be…`, or `field[0].sha256 must be…` when
+ * the problem names a part of the field.
+ */
+export function joinField(field: string, problem: string): string {
+  const rest = problem.trimStart();
+  return /^[[.]/.test(rest) ? `${field}${rest}` : `${field} ${rest}`;
 }

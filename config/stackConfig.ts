@@ -3,6 +3,8 @@
  * names the config key (`ssm-hybrid-fleet:<key>`) and what it allows, so a typo fails
  * `pulumi preview` with a clear message instead of a half-built stack.
  */
+import { ArgumentError, joinField } from "../components/errors";
+import { validateHybridFleetArgs, type HybridFleetArgs } from "../components/hybridFleet";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { CONFIG_SCHEMA, PROJECT, type ConfigKeyName } from "./schema";
@@ -13,7 +15,7 @@ export class ConfigError extends Error {
     readonly key: string,
     problem: string,
   ) {
-    super(`config ${PROJECT}:${key} ${problem}`);
+    super(`config ${PROJECT}:${joinField(key, problem)}`);
     this.name = "ConfigError";
   }
 }
@@ -142,4 +144,27 @@ export function parseStackConfig(
     allowedTags,
     manageApiGatewayAccount: readBoolean(raw, "manageApiGatewayAccount"),
   };
+}
+
+/**
+ * Turns raw stack config into validated {@link HybridFleetArgs}: parses every key, then runs
+ * the components' own validators and reports their findings under the config key (config
+ * keys share the components' argument names). Nothing is created until this returns.
+ */
+export function loadFleetArgs(
+  raw: RawConfig,
+  context: { project: string; stack: string; presentKeys?: readonly string[] },
+): HybridFleetArgs {
+  const settings = parseStackConfig(raw, context);
+  const args: HybridFleetArgs = {
+    ...settings,
+    tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
+  };
+  try {
+    validateHybridFleetArgs(args);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new ConfigError(err.field, err.problem);
+    throw err;
+  }
+  return args;
 }

@@ -10,8 +10,6 @@ import {
   unwrap,
 } from "../support/pulumiMocks";
 
-installMocks();
-
 type Mod = typeof import("../../components/activationApi");
 let mod: Mod;
 
@@ -33,6 +31,7 @@ describe("ActivationApi", () => {
   let api: InstanceType<Mod["ActivationApi"]>;
 
   before(async () => {
+    installMocks();
     mod = await import("../../components/activationApi");
     resetRecorded();
     api = new mod.ActivationApi("act", {
@@ -265,8 +264,8 @@ describe("ActivationApi", () => {
       ["no auth", { ec2Auth: false }, "ActivationApi: ec2Auth and tokenAuth are both off: no machine could ever register"],
       ["token auth without tokens", { tokenAuth: true }, "ActivationApi: bootstrapTokens is empty but tokenAuth is on: add a grant (npm run token:new)"],
       ["bad account", { allowedAccounts: ["12345"] }, 'ActivationApi: allowedAccounts must hold 12-digit account IDs; got "12345"'],
-      ["plain token", { bootstrapTokens: [{ ...TOKEN_GRANT, sha256: "hft_secret" }] }, "ActivationApi: bootstrapTokens [0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)"],
-      ["reserved tag", { allowedTags: { Environment: { values: ["x"] } } }, 'ActivationApi: allowedTags  tag key "Environment" is set by the API itself and cannot be allowed to callers (reserved: Name, HybridFleet, ComplianceMode, Environment)'],
+      ["plain token", { bootstrapTokens: [{ ...TOKEN_GRANT, sha256: "hft_secret" }] }, "ActivationApi: bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)"],
+      ["reserved tag", { allowedTags: { Environment: { values: ["x"] } } }, 'ActivationApi: allowedTags tag key "Environment" is set by the API itself and cannot be allowed to callers (reserved: Name, HybridFleet, ComplianceMode, Environment)'],
       ["aws: tag key", { modeTagKey: "aws:mode" }, 'ActivationApi: modeTagKey must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "aws:mode"'],
       ["bad fleet name", { fleetName: "a;b" }, "ActivationApi: fleetName must be 1-256 letters, digits, spaces or _ . : / = + - @"],
     ];

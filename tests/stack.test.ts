@@ -1,0 +1,66 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { installMocks, resourcesOfType, unwrap } from "./support/pulumiMocks";
+import { readStackConfig } from "../local/stackConfigFile";
+
+const ROOT = path.join(__dirname, "..");
+
+describe("stack program (index.ts) with the dev stack's config", () => {
+  let program: typeof import("../index");
+
+  before(async () => {
+    installMocks(readStackConfig(ROOT, "dev"), "ssm-hybrid-fleet", "dev");
+    program = await import("../index");
+    await unwrap(program.activationUrl);
+  });
+
+  it("builds one HybridFleet holding the activation API", () => {
+    assert.equal(resourcesOfType("ssm-hybrid-fleet:index:HybridFleet").length, 1);
+    const api = resourcesOfType("ssm-hybrid-fleet:activation:ActivationApi");
+    assert.equal(api.length, 1);
+    assert.equal(api[0].parent, "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet");
+  });
+
+  it("passes the stack config through to the function", () => {
+    const [fn] = resourcesOfType("aws:lambda/function:Function");
+    const env = fn.inputs.environment.variables;
+    assert.equal(env.FLEET_NAME, "acme-dev");
+    assert.equal(env.ENVIRONMENT, "dev");
+    assert.equal(env.TOKEN_AUTH, "enabled");
+    assert.equal(JSON.parse(env.BOOTSTRAP_TOKENS)[0].id, "dc1-web");
+    assert.deepEqual(JSON.parse(env.ALLOWED_TAGS), {
+      Team: { values: ["web", "db", "platform"] },
+      CostCentre: { pattern: "[0-9]{4}" },
+    });
+    assert.deepEqual(fn.inputs.tags, { HybridFleet: "acme-dev", "managed-by": "ssm-hybrid-fleet" });
+  });
+
+  it("exports the activation URL, the managed-instance role and the fleet tag", async () => {
+    assert.equal(
+      await unwrap(program.activationUrl),
+      "https://fleet-activation-api-id.execute-api.ap-southeast-2.amazonaws.com/latest/activate",
+    );
+    assert.equal(await unwrap(program.managedInstanceRoleName), "fleet-activation-managed-instance");
+    assert.deepEqual(program.fleetTag, { key: "HybridFleet", value: "acme-dev" });
+  });
+
+  it("npm run synth prints every resource and writes them as JSON", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/synth.ts", "dev"],
+      { cwd: ROOT },
+    );
+    assert.match(stdout, /aws:lambda\/function:Function\s+fleet-activation-function\s+parent=fleet-activation\s+runtime=nodejs22.x/);
+    const written = JSON.parse(fs.readFileSync(path.join(ROOT, "synth-out", "dev.json"), "utf8"));
+    const stage = written.resources.find((r: { type: string }) => r.type === "aws:apigateway/stage:Stage");
+    assert.equal(stage.inputs.stageName, "latest");
+    assert.equal(stage.parent, "fleet-activation");
+    const policy = written.resources.find((r: { type: string }) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    assert.equal(policy.inputs.policy.Statement[2].Action, "iam:PassRole");
+    assert.equal(written.resources.length, stdout.split("\n").filter((l) => l.includes("parent=")).length);
+    assert.match(written.outputs.activationUrl, /\/latest\/activate$/);
+  });
+});
