@@ -14,6 +14,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import type { ActivationConfig } from "./config";
 import {
   ApiError,
+  BadRequestError,
   ForbiddenError,
   InternalError,
   NameConflictError,
@@ -34,8 +35,13 @@ export interface VerifiedIdentity {
 export type IdentityVerifier = (input: {
   kind: SignatureKindName;
   signature: string;
-  document?: string;
+  document?: Uint8Array;
 }) => VerifiedIdentity;
+
+/** Verifier reasons that mean the request itself was malformed (400), not a bad proof (403). */
+const MALFORMED_PROOF = new Set(["invalid-input", "missing-document", "malformed-signature", "malformed-document"]);
+/** Verifier reasons that mean our side is broken (500), whatever the caller sent. */
+const VERIFIER_FAULT = new Set(["bad-certificate", "internal-error"]);
 
 /** The handler's dependencies. */
 export interface HandlerDependencies {
@@ -94,6 +100,10 @@ function authorize(
     } catch (err) {
       if ((err as Error)?.name !== "IdentityVerificationError") throw err;
       const reason = (err as { reason?: string }).reason ?? "invalid";
+      if (VERIFIER_FAULT.has(reason)) throw err;
+      if (MALFORMED_PROOF.has(reason)) {
+        throw new BadRequestError(`instance identity proof is malformed (${reason})`, { cause: err });
+      }
       throw new ForbiddenError(`instance identity signature did not verify (${reason})`, {
         cause: err,
       });

@@ -41,7 +41,8 @@ export type Proof =
       readonly method: "ec2";
       readonly kind: SignatureKindName;
       readonly signature: string;
-      readonly document?: string;
+      /** The document bytes exactly as IMDS served them (hashing needs the exact bytes). */
+      readonly document?: Buffer;
     }
   | { readonly method: "token"; readonly token: string };
 
@@ -170,7 +171,7 @@ function parseProof(headers: Map<string, string[]>): Proof {
         `X-Instance-Identity-Signature must be base64, at most ${MAX_SIGNATURE_CHARS} characters`,
       );
     }
-    let decoded: string | undefined;
+    let decoded: Buffer | undefined;
     if (document !== undefined) {
       if (!BASE64.test(document)) {
         throw new BadRequestError("X-Instance-Identity-Document must be the base64 of the document");
@@ -181,7 +182,7 @@ function parseProof(headers: Map<string, string[]>): Proof {
           `X-Instance-Identity-Document must decode to 1-${MAX_DOCUMENT_BYTES} bytes`,
         );
       }
-      decoded = bytes.toString("utf8");
+      decoded = bytes;
     }
     if (kindName === "signature" && decoded === undefined) {
       throw new BadRequestError(

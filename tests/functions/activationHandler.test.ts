@@ -33,11 +33,12 @@ class IdentityVerificationError extends Error {
 const fakeVerifier: IdentityVerifier = ({ signature }) => {
   const text = Buffer.from(signature, "base64").toString("utf8");
   if (text === "bad") throw new IdentityVerificationError("bad-signature");
+  if (text.startsWith("reason:")) throw new IdentityVerificationError(text.slice(7));
   return JSON.parse(text);
 };
 
-function ec2Headers(identity: object | "bad", kind = "rsa2048"): Record<string, string> {
-  const sig = identity === "bad" ? "bad" : JSON.stringify(identity);
+function ec2Headers(identity: object | string, kind = "rsa2048"): Record<string, string> {
+  const sig = typeof identity === "string" ? identity : JSON.stringify(identity);
   return {
     "X-Instance-Identity-Signature": Buffer.from(sig).toString("base64"),
     "X-Instance-Identity-Signature-Kind": kind,
@@ -209,6 +210,8 @@ describe("activation handler", () => {
       ["no proof", event({ name: "a" }), 401, /proof of identity required/],
       ["basic auth", event({ name: "a" }, { Authorization: "Basic dXNlcjpwYXNz" }), 401, /Bearer/],
       ["bad signature", event({ name: INSTANCE.instanceId }, ec2Headers("bad")), 403, "instance identity signature did not verify (bad-signature)"],
+      ["a malformed signature blob", event({ name: INSTANCE.instanceId }, ec2Headers("reason:malformed-signature")), 400, "instance identity proof is malformed (malformed-signature)"],
+      ["a document of another region's key", event({ name: INSTANCE.instanceId }, ec2Headers("reason:signer-mismatch")), 403, "instance identity signature did not verify (signer-mismatch)"],
       ["account not allowed", event({ name: INSTANCE.instanceId }, ec2Headers({ ...INSTANCE, accountId: "210987654321" })), 403, "account 210987654321 is not allowed to register in this fleet"],
       ["naming another instance", event({ name: "i-0000000000000000f" }, ec2Headers(INSTANCE)), 403, /only register under its own instance ID \(i-0abc1234def567890\)/],
       ["unknown token", event({ name: "web-1" }, { Authorization: `Bearer hft_${"C".repeat(43)}` }), 403, "bootstrap token is not valid"],
@@ -285,6 +288,13 @@ describe("activation handler", () => {
       const { handler } = makeHandler();
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
       assert.equal(res.statusCode, 503);
+    });
+
+    it("500 when the verifier reports a fault of its own (a broken pinned certificate)", async () => {
+      const { handler } = makeHandler();
+      const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers("reason:bad-certificate")));
+      assert.equal(res.statusCode, 500);
+      assert.equal(body(res).error, "InternalError");
     });
 
     it("500 with the request ID and no internals for anything unexpected", async () => {
