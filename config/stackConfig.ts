@@ -154,9 +154,9 @@ export function parseStackConfig(
 export function loadFleetArgs(
   raw: RawConfig,
   context: { project: string; stack: string; presentKeys?: readonly string[] },
-): HybridFleetArgs {
+): HybridFleetArgs & StackConfig {
   const settings = parseStackConfig(raw, context);
-  const args: HybridFleetArgs = {
+  const args: HybridFleetArgs & StackConfig = {
     ...settings,
     tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
   };
