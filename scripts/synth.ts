@@ -78,7 +78,9 @@ async function main(): Promise<void> {
   const program = await import("../index");
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program)) {
-    outputs[k] = await new Promise((resolve) => pulumi.output(v as pulumi.Input<unknown>).apply(resolve));
+    outputs[k] = await new Promise<unknown>((resolve) => {
+      pulumi.output(v as pulumi.Input<unknown>).apply((x) => resolve(x));
+    });
   }
   await new Promise((r) => setTimeout(r, 100));
   const parentName = (r: RecordedResource) => (r.parent ? (r.parent.split("::").pop() ?? "") : "");
