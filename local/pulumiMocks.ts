@@ -57,7 +57,9 @@ export function resourceNamed(name: string, type?: string): RecordedResource {
 
 /** Resolves an Output (or plain value) to its value under the mock runtime. */
 export function unwrap<T>(value: pulumi.Input<T> | undefined): Promise<T> {
-  return new Promise((resolve) => pulumi.output(value as pulumi.Input<T>).apply((v) => resolve(v as T)));
+  return new Promise((resolve) =>
+    pulumi.output(value as pulumi.Input<T>).apply((v) => resolve(v as T)),
+  );
 }
 
 function fakeArn(type: string, name: string): string {
@@ -143,7 +145,12 @@ export function installMocks(
               id: ACCOUNT_ID,
             };
           case "aws:index/getRegion:getRegion":
-            return { name: REGION, region: REGION, id: REGION, description: "Asia Pacific (Sydney)" };
+            return {
+              name: REGION,
+              region: REGION,
+              id: REGION,
+              description: "Asia Pacific (Sydney)",
+            };
           case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
           default:
