@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { allResources, installMocks, type RecordedResource } from "../local/pulumiMocks";
+import { allResources, installMocks, unwrap, type RecordedResource } from "../local/pulumiMocks";
 import { readStackConfig } from "../local/stackConfigFile";
 
 const ROOT = path.join(__dirname, "..");
@@ -78,9 +78,7 @@ async function main(): Promise<void> {
   const program = await import("../index");
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program)) {
-    outputs[k] = await new Promise<unknown>((resolve) => {
-      pulumi.output(v as pulumi.Input<unknown>).apply((x) => resolve(x));
-    });
+    outputs[k] = await unwrap<unknown>(v as never);
   }
   await new Promise((r) => setTimeout(r, 100));
   const parentName = (r: RecordedResource) => (r.parent ? (r.parent.split("::").pop() ?? "") : "");
