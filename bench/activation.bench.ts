@@ -54,8 +54,12 @@ export async function run(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   const kb = code.length / 1024;
   const ratio = median(init) / median(bare);
-  console.log(`bundle size:        ${kb.toFixed(1)} KB (target ≤ 400 KB) ${kb <= 400 ? "ok" : "OVER"}`);
+  console.log(
+    `bundle size:        ${kb.toFixed(1)} KB (target ≤ 400 KB) ${kb <= 400 ? "ok" : "OVER"}`,
+  );
   console.log(`bare node (median): ${median(bare).toFixed(1)} ms over ${RUNS} runs`);
   console.log(`load bundle (med.): ${median(init).toFixed(1)} ms over ${RUNS} runs`);
-  console.log(`cold init ratio:    ${ratio.toFixed(2)}x bare node (target ≤ 1.3x) ${ratio <= 1.3 ? "ok" : "OVER"}`);
+  console.log(
+    `cold init ratio:    ${ratio.toFixed(2)}x bare node (target ≤ 1.3x) ${ratio <= 1.3 ? "ok" : "OVER"}`,
+  );
 }

@@ -1,7 +1,11 @@
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseAllowedTags, parseTokenGrants, type AllowedTag } from "../functions/activation/config";
+import {
+  parseAllowedTags,
+  parseTokenGrants,
+  type AllowedTag,
+} from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { bundleFunction } from "./bundle";
 import { ArgumentError } from "./errors";
@@ -14,8 +18,8 @@ import {
 
 /** CloudWatch Logs' accepted retention periods, in days. */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ] as const;
 
 /** The stage the API is served on: the seed's call shape is `https://<api>/latest/activate`. */
@@ -85,7 +89,10 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
   for (const field of ["fleetTagKey", "modeTagKey", "environmentTagKey"] as const) {
     const v = args[field];
     if (v !== undefined && (!TAG_VALUE.test(v) || [...v].length > 128 || v.startsWith("aws:"))) {
-      fail(field, `must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "${v}"`);
+      fail(
+        field,
+        `must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "${v}"`,
+      );
     }
   }
   if (args.defaultMode !== undefined && !["report", "enforce"].includes(args.defaultMode)) {
@@ -107,7 +114,10 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
     args.logRetentionDays !== undefined &&
     !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)
   ) {
-    fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${args.logRetentionDays}`);
+    fail(
+      "logRetentionDays",
+      `must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${args.logRetentionDays}`,
+    );
   }
   if (args.ec2Auth === false && !args.tokenAuth) {
     fail("ec2Auth", "and tokenAuth are both off: no machine could ever register");
@@ -130,7 +140,12 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
   try {
     parseAllowedTags(
       args.allowedTags ?? {},
-      ["Name", args.fleetTagKey ?? "HybridFleet", args.modeTagKey ?? "ComplianceMode", args.environmentTagKey ?? "Environment"],
+      [
+        "Name",
+        args.fleetTagKey ?? "HybridFleet",
+        args.modeTagKey ?? "ComplianceMode",
+        args.environmentTagKey ?? "Environment",
+      ],
       "allowedTags",
     );
   } catch (err) {
@@ -226,7 +241,9 @@ export class ActivationApi extends pulumi.ComponentResource {
         description: `Hybrid managed instances of fleet ${args.fleetName} (ssm-hybrid-fleet)`,
         assumeRolePolicy: pulumi
           .all([accountId, region.region, partition.partition])
-          .apply(([acct, reg, part]) => JSON.stringify(managedInstanceTrustPolicy(acct, reg, part))),
+          .apply(([acct, reg, part]) =>
+            JSON.stringify(managedInstanceTrustPolicy(acct, reg, part)),
+          ),
         tags,
       },
       parent,
@@ -372,7 +389,9 @@ export class ActivationApi extends pulumi.ComponentResource {
         triggers: {
           redeployment: pulumi
             .all([resource.id, method.id, integration.id, integration.uri, validator.id])
-            .apply((parts) => crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex")),
+            .apply((parts) =>
+              crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex"),
+            ),
         },
       },
       { parent: this, dependsOn: [method, integration] },

@@ -36,7 +36,9 @@ export function bundleFunction(name: string): string {
     format: "cjs",
     mainFields: ["module", "main"],
     // The SDK's default credential chain → the Lambda environment provider.
-    alias: { "@aws-sdk/credential-provider-node": path.join(FUNCTIONS_DIR, "shared", "envCredentials") },
+    alias: {
+      "@aws-sdk/credential-provider-node": path.join(FUNCTIONS_DIR, "shared", "envCredentials"),
+    },
     write: false,
     legalComments: "none",
     logLevel: "silent",

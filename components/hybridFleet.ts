@@ -54,7 +54,10 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
     throttleBurstLimit: args.throttleBurstLimit,
     logRetentionDays: args.logRetentionDays,
     ec2Auth: args.ec2Auth,
-    allowedAccounts: args.allowedAccounts && args.allowedAccounts.length > 0 ? [...args.allowedAccounts] : undefined,
+    allowedAccounts:
+      args.allowedAccounts && args.allowedAccounts.length > 0
+        ? [...args.allowedAccounts]
+        : undefined,
     tokenAuth: args.tokenAuth,
     bootstrapTokens: args.bootstrapTokens,
     allowedTags: args.allowedTags,
@@ -86,7 +89,9 @@ export class HybridFleet extends pulumi.ComponentResource {
   constructor(name: string, args: HybridFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ssm-hybrid-fleet:index:HybridFleet", name, {}, opts);
     validateHybridFleetArgs(args);
-    this.activationApi = new ActivationApi(`${name}-activation`, activationArgs(args), { parent: this });
+    this.activationApi = new ActivationApi(`${name}-activation`, activationArgs(args), {
+      parent: this,
+    });
     this.registerOutputs({ activationApi: this.activationApi });
   }
 }

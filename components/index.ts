@@ -2,7 +2,12 @@
  * The package root: every component and its arguments, for stacks that import
  * ssm-hybrid-fleet rather than deploy it as it is.
  */
-export { ActivationApi, validateActivationApiArgs, LOG_RETENTION_DAYS, STAGE_NAME } from "./activationApi";
+export {
+  ActivationApi,
+  validateActivationApiArgs,
+  LOG_RETENTION_DAYS,
+  STAGE_NAME,
+} from "./activationApi";
 export type { ActivationApiArgs } from "./activationApi";
 export { HybridFleet, validateHybridFleetArgs } from "./hybridFleet";
 export type { HybridFleetArgs } from "./hybridFleet";

@@ -27,12 +27,21 @@ export const CONFIG_SCHEMA = {
   },
   environment: {
     type: "string",
-    description: "Environment tag value for EC2 machines (token machines get their token's). Empty: the stack name.",
+    description:
+      "Environment tag value for EC2 machines (token machines get their token's). Empty: the stack name.",
     default: "",
   },
   fleetTagKey: { type: "string", description: "Key of the fleet tag.", default: "HybridFleet" },
-  modeTagKey: { type: "string", description: "Key of the compliance-mode tag.", default: "ComplianceMode" },
-  environmentTagKey: { type: "string", description: "Key of the environment tag.", default: "Environment" },
+  modeTagKey: {
+    type: "string",
+    description: "Key of the compliance-mode tag.",
+    default: "ComplianceMode",
+  },
+  environmentTagKey: {
+    type: "string",
+    description: "Key of the environment tag.",
+    default: "Environment",
+  },
   defaultMode: {
     type: "string",
     description: "Compliance mode new machines start in: report or enforce.",
@@ -55,7 +64,8 @@ export const CONFIG_SCHEMA = {
   },
   logRetentionDays: {
     type: "integer",
-    description: "Retention of the API's access logs and the function's logs, days (a CloudWatch Logs value).",
+    description:
+      "Retention of the API's access logs and the function's logs, days (a CloudWatch Logs value).",
     default: 30,
   },
   ec2Auth: {

@@ -113,7 +113,10 @@ export function parseStackConfig(
 ): StackConfig {
   for (const key of context.presentKeys ?? []) {
     if (!(key in CONFIG_SCHEMA)) {
-      throw new ConfigError(key, `is not a known key; known keys: ${Object.keys(CONFIG_SCHEMA).join(", ")}`);
+      throw new ConfigError(
+        key,
+        `is not a known key; known keys: ${Object.keys(CONFIG_SCHEMA).join(", ")}`,
+      );
     }
   }
   const defaultMode = readString(raw, "defaultMode");

@@ -6,6 +6,8 @@
  * (the stack program) must see them. Every registered resource is recorded so tests can
  * assert exact child types, names, parents and inputs.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- Pulumi's mock API passes inputs and
+   state as untyped property bags; tests index into them freely. */
 import * as pulumi from "@pulumi/pulumi";
 
 /** One resource as Pulumi's engine would have been asked to create it. */

@@ -12,7 +12,9 @@ function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
   const value = i >= 0 ? process.argv[i + 1] : fallback;
   if (value === undefined || value.startsWith("--")) {
-    throw new Error(`--${name} is required (usage: --id ID --environment ENV --name-pattern REGEX [--days N])`);
+    throw new Error(
+      `--${name} is required (usage: --id ID --environment ENV --name-pattern REGEX [--days N])`,
+    );
   }
   return value;
 }
@@ -29,10 +31,13 @@ try {
     expiresAt: new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
   parseTokenGrants([grant], "token");
-  if (/\s/.test(grant.id) || /\s/.test(grant.environment)) throw new Error("--id and --environment may not contain spaces");
+  if (/\s/.test(grant.id) || /\s/.test(grant.environment))
+    throw new Error("--id and --environment may not contain spaces");
   console.log(`token (shown once; store it as a secret): ${token}`);
   console.log("add to Pulumi.<stack>.yaml under ssm-hybrid-fleet:bootstrapTokens:");
-  console.log(`    - "${grant.id} ${grant.sha256} ${grant.expiresAt} ${grant.environment} ${grant.namePattern}"`);
+  console.log(
+    `    - "${grant.id} ${grant.sha256} ${grant.expiresAt} ${grant.environment} ${grant.namePattern}"`,
+  );
 } catch (err) {
   console.error((err as Error).message);
   process.exitCode = 2;

@@ -43,7 +43,8 @@ async function plain(value: unknown, depth = 0): Promise<unknown> {
   if (Array.isArray(value)) return Promise.all(value.map((v) => plain(v, depth + 1)));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = await plain((value as Record<string, unknown>)[k], depth + 1);
+    for (const k of Object.keys(value).sort())
+      out[k] = await plain((value as Record<string, unknown>)[k], depth + 1);
     return out;
   }
   return value;
@@ -62,11 +63,15 @@ function summary(r: RecordedResource): string {
   const keys =
     KEY_INPUTS[r.type] ??
     Object.keys(r.inputs)
-      .filter((k) => ["string", "number", "boolean"].includes(typeof r.inputs[k]) && k !== "description")
+      .filter(
+        (k) => ["string", "number", "boolean"].includes(typeof r.inputs[k]) && k !== "description",
+      )
       .slice(0, 3);
   return keys
     .filter((k) => r.inputs[k] !== undefined)
-    .map((k) => `${k}=${typeof r.inputs[k] === "string" ? r.inputs[k] : JSON.stringify(r.inputs[k])}`)
+    .map(
+      (k) => `${k}=${typeof r.inputs[k] === "string" ? r.inputs[k] : JSON.stringify(r.inputs[k])}`,
+    )
     .join(" ")
     .slice(0, 140);
 }
@@ -88,15 +93,21 @@ async function main(): Promise<void> {
       name: r.name,
       parent: parentName(r) || null,
       inputs: Object.fromEntries(
-        await Promise.all(Object.entries(r.inputs).map(async ([k, v]) => [k, tryJson(await plain(v))])),
+        await Promise.all(
+          Object.entries(r.inputs).map(async ([k, v]) => [k, tryJson(await plain(v))]),
+        ),
       ),
     })),
   );
   const width = Math.max(...resources.map((r) => r.type.length));
   const nameWidth = Math.max(...resources.map((r) => r.name.length));
-  console.log(`stack ${stack}: ${resources.length} resources (mock runtime, account 123456789012)\n`);
+  console.log(
+    `stack ${stack}: ${resources.length} resources (mock runtime, account 123456789012)\n`,
+  );
   for (const [r, rec] of resources.map((x, i) => [x, allResources()[i]] as const)) {
-    console.log(`${r.type.padEnd(width)}  ${r.name.padEnd(nameWidth)}  parent=${r.parent ?? "-"}  ${summary(rec)}`);
+    console.log(
+      `${r.type.padEnd(width)}  ${r.name.padEnd(nameWidth)}  parent=${r.parent ?? "-"}  ${summary(rec)}`,
+    );
   }
   console.log("\noutputs:");
   for (const [k, v] of Object.entries(outputs)) console.log(`  ${k}: ${JSON.stringify(v)}`);

@@ -21,7 +21,10 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     assert.equal(resourcesOfType("ssm-hybrid-fleet:index:HybridFleet").length, 1);
     const api = resourcesOfType("ssm-hybrid-fleet:activation:ActivationApi");
     assert.equal(api.length, 1);
-    assert.equal(api[0].parent, "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet");
+    assert.equal(
+      api[0].parent,
+      "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet",
+    );
   });
 
   it("passes the stack config through to the function", () => {
@@ -43,7 +46,10 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       await unwrap(program.activationUrl),
       "https://fleet-activation-api-id.execute-api.ap-southeast-2.amazonaws.com/latest/activate",
     );
-    assert.equal(await unwrap(program.managedInstanceRoleName), "fleet-activation-managed-instance");
+    assert.equal(
+      await unwrap(program.managedInstanceRoleName),
+      "fleet-activation-managed-instance",
+    );
     assert.deepEqual(program.fleetTag, { key: "HybridFleet", value: "acme-dev" });
   });
 
@@ -53,14 +59,24 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/synth.ts", "dev"],
       { cwd: ROOT },
     );
-    assert.match(stdout, /aws:lambda\/function:Function\s+fleet-activation-function\s+parent=fleet-activation\s+runtime=nodejs22.x/);
+    assert.match(
+      stdout,
+      /aws:lambda\/function:Function\s+fleet-activation-function\s+parent=fleet-activation\s+runtime=nodejs22.x/,
+    );
     const written = JSON.parse(fs.readFileSync(path.join(ROOT, "synth-out", "dev.json"), "utf8"));
-    const stage = written.resources.find((r: { type: string }) => r.type === "aws:apigateway/stage:Stage");
+    const stage = written.resources.find(
+      (r: { type: string }) => r.type === "aws:apigateway/stage:Stage",
+    );
     assert.equal(stage.inputs.stageName, "latest");
     assert.equal(stage.parent, "fleet-activation");
-    const policy = written.resources.find((r: { type: string }) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    const policy = written.resources.find(
+      (r: { type: string }) => r.type === "aws:iam/rolePolicy:RolePolicy",
+    );
     assert.equal(policy.inputs.policy.Statement[2].Action, "iam:PassRole");
-    assert.equal(written.resources.length, stdout.split("\n").filter((l) => l.includes("parent=")).length);
+    assert.equal(
+      written.resources.length,
+      stdout.split("\n").filter((l) => l.includes("parent=")).length,
+    );
     assert.match(written.outputs.activationUrl, /\/latest\/activate$/);
   });
 });

@@ -67,7 +67,9 @@ function integer(
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigurationError(
+      `${key} must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
   }
   return value;
 }
@@ -97,7 +99,10 @@ function checkPattern(where: string, pattern: unknown): string {
 }
 
 /** Validates the bootstrap token grants (shared with the stack's config validation). */
-export function parseTokenGrants(value: unknown, where = "BOOTSTRAP_TOKENS"): BootstrapTokenGrant[] {
+export function parseTokenGrants(
+  value: unknown,
+  where = "BOOTSTRAP_TOKENS",
+): BootstrapTokenGrant[] {
   if (!Array.isArray(value)) throw new ConfigurationError(`${where} must be a JSON array`);
   const ids = new Set<string>();
   return value.map((entry, i) => {
@@ -155,12 +160,17 @@ export function parseAllowedTags(
     if (values === undefined && pattern === undefined) {
       throw new ConfigurationError(`${where}.${key} must have "values" or "pattern"`);
     }
-    if (values !== undefined && (!Array.isArray(values) || !values.every((v) => typeof v === "string"))) {
+    if (
+      values !== undefined &&
+      (!Array.isArray(values) || !values.every((v) => typeof v === "string"))
+    ) {
       throw new ConfigurationError(`${where}.${key}.values must be an array of strings`);
     }
     out[key] = {
       ...(values !== undefined ? { values: values as string[] } : {}),
-      ...(pattern !== undefined ? { pattern: checkPattern(`${where}.${key}.pattern`, pattern) } : {}),
+      ...(pattern !== undefined
+        ? { pattern: checkPattern(`${where}.${key}.pattern`, pattern) }
+        : {}),
     };
   }
   return out;
@@ -181,7 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ActivationConfig {
     .filter((a) => a !== "");
   for (const account of allowedAccounts) {
     if (!ACCOUNT.test(account)) {
-      throw new ConfigurationError(`ALLOWED_ACCOUNTS must hold 12-digit account IDs, got "${account}"`);
+      throw new ConfigurationError(
+        `ALLOWED_ACCOUNTS must hold 12-digit account IDs, got "${account}"`,
+      );
     }
   }
   const ec2Auth = flag(env, "EC2_AUTH", true);
@@ -190,7 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ActivationConfig {
     throw new ConfigurationError("ALLOWED_ACCOUNTS is required when EC2_AUTH is enabled");
   }
   if (!ec2Auth && !tokenAuth) {
-    throw new ConfigurationError("EC2_AUTH and TOKEN_AUTH are both disabled: no caller could ever be admitted");
+    throw new ConfigurationError(
+      "EC2_AUTH and TOKEN_AUTH are both disabled: no caller could ever be admitted",
+    );
   }
   return {
     managedInstanceRoleName: required(env, "MANAGED_INSTANCE_ROLE_NAME"),

@@ -39,7 +39,12 @@ export type IdentityVerifier = (input: {
 }) => VerifiedIdentity;
 
 /** Verifier reasons that mean the request itself was malformed (400), not a bad proof (403). */
-const MALFORMED_PROOF = new Set(["invalid-input", "missing-document", "malformed-signature", "malformed-document"]);
+const MALFORMED_PROOF = new Set([
+  "invalid-input",
+  "missing-document",
+  "malformed-signature",
+  "malformed-document",
+]);
 /** Verifier reasons that mean our side is broken (500), whatever the caller sent. */
 const VERIFIER_FAULT = new Set(["bad-certificate", "internal-error"]);
 
@@ -102,14 +107,18 @@ function authorize(
       const reason = (err as { reason?: string }).reason ?? "invalid";
       if (VERIFIER_FAULT.has(reason)) throw err;
       if (MALFORMED_PROOF.has(reason)) {
-        throw new BadRequestError(`instance identity proof is malformed (${reason})`, { cause: err });
+        throw new BadRequestError(`instance identity proof is malformed (${reason})`, {
+          cause: err,
+        });
       }
       throw new ForbiddenError(`instance identity signature did not verify (${reason})`, {
         cause: err,
       });
     }
     if (!config.allowedAccounts.includes(identity.accountId)) {
-      throw new ForbiddenError(`account ${identity.accountId} is not allowed to register in this fleet`);
+      throw new ForbiddenError(
+        `account ${identity.accountId} is not allowed to register in this fleet`,
+      );
     }
     if (identity.instanceId !== name) {
       throw new ForbiddenError(
@@ -204,7 +213,11 @@ function isTransient(err: unknown): boolean {
   return ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(e?.code ?? "");
 }
 
-function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+function respond(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },

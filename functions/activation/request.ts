@@ -61,7 +61,8 @@ function codePoints(s: string): number {
 /** Checks a name against SSM's `DefaultInstanceName` rule; returns the problem or undefined. */
 export function nameProblem(name: string): string | undefined {
   if (name.length === 0) return "name must not be empty";
-  if (codePoints(name) > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters`;
+  if (codePoints(name) > MAX_NAME_LENGTH)
+    return `name must be at most ${MAX_NAME_LENGTH} characters`;
   if (!SSM_NAME_PATTERN.test(name)) {
     return "name may contain only letters, digits, spaces and _ . : / = + - @";
   }
@@ -83,7 +84,8 @@ function lowerCaseHeaders(event: APIGatewayProxyEvent): Map<string, string[]> {
 function single(map: Map<string, string[]>, key: string, what: string): string | undefined {
   const values = map.get(key);
   if (!values || values.length === 0) return undefined;
-  if (values.length > 1) throw new BadRequestError(`${what} must be given once, got ${values.length}`);
+  if (values.length > 1)
+    throw new BadRequestError(`${what} must be given once, got ${values.length}`);
   return values[0];
 }
 
@@ -111,7 +113,8 @@ function parseTags(
       );
     }
     const key = param.slice(4);
-    if (values.length > 1) throw new BadRequestError(`tag "${key.slice(0, 128)}" is given more than once`);
+    if (values.length > 1)
+      throw new BadRequestError(`tag "${key.slice(0, 128)}" is given more than once`);
     const value = values[0];
     const rule = Object.prototype.hasOwnProperty.call(config.allowedTags, key)
       ? config.allowedTags[key]
@@ -158,7 +161,9 @@ function parseProof(headers: Map<string, string[]>): Proof {
   }
   if (ec2) {
     if (signature === undefined || signature.trim() === "") {
-      throw new BadRequestError("X-Instance-Identity-Signature is required with an instance identity");
+      throw new BadRequestError(
+        "X-Instance-Identity-Signature is required with an instance identity",
+      );
     }
     const kindName = kind ?? "rsa2048";
     if (!(SIGNATURE_KINDS as readonly string[]).includes(kindName)) {
@@ -174,7 +179,9 @@ function parseProof(headers: Map<string, string[]>): Proof {
     let decoded: Buffer | undefined;
     if (document !== undefined) {
       if (!BASE64.test(document)) {
-        throw new BadRequestError("X-Instance-Identity-Document must be the base64 of the document");
+        throw new BadRequestError(
+          "X-Instance-Identity-Document must be the base64 of the document",
+        );
       }
       const bytes = Buffer.from(document, "base64");
       if (bytes.length === 0 || bytes.length > MAX_DOCUMENT_BYTES) {
@@ -207,7 +214,10 @@ function parseProof(headers: Map<string, string[]>): Proof {
 }
 
 /** Parses and validates an API Gateway proxy event. Throws 400/401 errors. */
-export function parseRequest(event: APIGatewayProxyEvent, config: ActivationConfig): ActivationRequest {
+export function parseRequest(
+  event: APIGatewayProxyEvent,
+  config: ActivationConfig,
+): ActivationRequest {
   if (event.httpMethod !== "GET") throw new BadRequestError("use GET /activate?name=<id>");
   const query = queryParameters(event);
   const names = query.get("name");

@@ -48,7 +48,9 @@ describe("ActivationApi", () => {
   });
 
   it("creates exactly the expected children, all parented to the component", () => {
-    const children = allResources().filter((r) => r.type !== "ssm-hybrid-fleet:activation:ActivationApi");
+    const children = allResources().filter(
+      (r) => r.type !== "ssm-hybrid-fleet:activation:ActivationApi",
+    );
     const names = children.map((r) => `${r.type}::${r.name}`).sort();
     assert.deepEqual(names, [
       "aws:apigateway/account:Account::act-apigateway-account",
@@ -72,7 +74,11 @@ describe("ActivationApi", () => {
       "aws:lambda/permission:Permission::act-invoke",
     ]);
     for (const child of children) {
-      assert.equal(child.parent, "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:activation:ActivationApi::act", child.name);
+      assert.equal(
+        child.parent,
+        "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:activation:ActivationApi::act",
+        child.name,
+      );
     }
   });
 
@@ -93,8 +99,8 @@ describe("ActivationApi", () => {
         },
       ],
     });
-    const attachments = resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) =>
-      a.name.startsWith("act-managed-instance"),
+    const attachments = resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
+      (a) => a.name.startsWith("act-managed-instance"),
     );
     assert.deepEqual(
       attachments.map((a) => a.inputs.policyArn),
@@ -104,13 +110,25 @@ describe("ActivationApi", () => {
   });
 
   it("grants the function exactly what it needs and nothing broad", () => {
-    const policy = JSON.parse(resourceNamed("act-function", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    const policy = JSON.parse(
+      resourceNamed("act-function", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+    );
     const logArn = `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:act-function-logs`;
     assert.deepEqual(policy, {
       Version: "2012-10-17",
       Statement: [
-        { Sid: "CreateActivations", Effect: "Allow", Action: "ssm:CreateActivation", Resource: "*" },
-        { Sid: "CheckNameConflicts", Effect: "Allow", Action: "ssm:DescribeInstanceInformation", Resource: "*" },
+        {
+          Sid: "CreateActivations",
+          Effect: "Allow",
+          Action: "ssm:CreateActivation",
+          Resource: "*",
+        },
+        {
+          Sid: "CheckNameConflicts",
+          Effect: "Allow",
+          Action: "ssm:DescribeInstanceInformation",
+          Resource: "*",
+        },
         {
           Sid: "PassManagedInstanceRoleToSsm",
           Effect: "Allow",
@@ -126,18 +144,25 @@ describe("ActivationApi", () => {
         },
       ],
     });
-    const trust = JSON.parse(resourceNamed("act-function", "aws:iam/role:Role").inputs.assumeRolePolicy);
-    assert.deepEqual(trust.Statement[0].Principal, { Service: "lambda.amazonaws.com" });
-    assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": ACCOUNT_ID } });
-    // No managed policy on the function role at all, least of all *FullAccess.
-    const fnAttachments = resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
-      (a) => a.inputs.role === "act-function",
+    const trust = JSON.parse(
+      resourceNamed("act-function", "aws:iam/role:Role").inputs.assumeRolePolicy,
     );
+    assert.deepEqual(trust.Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+    assert.deepEqual(trust.Statement[0].Condition, {
+      StringEquals: { "aws:SourceAccount": ACCOUNT_ID },
+    });
+    // No managed policy on the function role at all, least of all *FullAccess.
+    const fnAttachments = resourcesOfType(
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    ).filter((a) => a.inputs.role === "act-function");
     assert.deepEqual(fnAttachments, []);
     const everyPolicyArn = resourcesOfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(
       (a) => a.inputs.policyArn as string,
     );
-    assert.ok(everyPolicyArn.every((arn) => !/FullAccess/.test(arn)), everyPolicyArn.join());
+    assert.ok(
+      everyPolicyArn.every((arn) => !/FullAccess/.test(arn)),
+      everyPolicyArn.join(),
+    );
   });
 
   it("runs the bundled handler on Node 22 arm64 with its own log group and the full environment", async () => {
@@ -222,10 +247,13 @@ describe("ActivationApi", () => {
       loggingLevel: "OFF",
     });
     assert.equal(resourceNamed("act-access-logs").inputs.retentionInDays, 90);
-    const loggingRole = JSON.parse(resourceNamed("act-apigateway-logging", "aws:iam/role:Role").inputs.assumeRolePolicy);
+    const loggingRole = JSON.parse(
+      resourceNamed("act-apigateway-logging", "aws:iam/role:Role").inputs.assumeRolePolicy,
+    );
     assert.deepEqual(loggingRole.Statement[0].Principal, { Service: "apigateway.amazonaws.com" });
     assert.equal(
-      resourceNamed("act-apigateway-logging", "aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn,
+      resourceNamed("act-apigateway-logging", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .inputs.policyArn,
       "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
     );
   });
@@ -235,7 +263,10 @@ describe("ActivationApi", () => {
     assert.equal(url, `https://act-api-id.execute-api.${REGION}.amazonaws.com/latest`);
     assert.equal(await unwrap(api.activationUrl), `${url}/activate`);
     assert.equal(await unwrap(api.managedInstanceRoleName), "act-managed-instance");
-    assert.equal(await unwrap(api.managedInstanceRoleArn), `arn:aws:iam::${ACCOUNT_ID}:role/act-managed-instance`);
+    assert.equal(
+      await unwrap(api.managedInstanceRoleArn),
+      `arn:aws:iam::${ACCOUNT_ID}:role/act-managed-instance`,
+    );
   });
 
   it("leaves the account-wide API Gateway setting alone when asked", async () => {
@@ -248,7 +279,10 @@ describe("ActivationApi", () => {
     });
     await settle(other.apiUrl);
     assert.equal(resourcesOfType("aws:apigateway/account:Account").length, 0);
-    assert.equal(resourcesOfType("aws:iam/role:Role").filter((r) => r.name.includes("apigateway")).length, 0);
+    assert.equal(
+      resourcesOfType("aws:iam/role:Role").filter((r) => r.name.includes("apigateway")).length,
+      0,
+    );
     const fn = resourceNamed("other-function", "aws:lambda/function:Function");
     assert.equal(fn.inputs.environment.variables.ALLOWED_ACCOUNTS, "000000000000,111111111111");
     assert.equal(fn.inputs.environment.variables.TOKEN_AUTH, "disabled");
@@ -257,25 +291,72 @@ describe("ActivationApi", () => {
   describe("argument validation", () => {
     const base = { fleetName: "f", environment: "e" };
     const cases: Array<[string, object, string]> = [
-      ["ttl too long", { activationTtlMinutes: 43201 }, "ActivationApi: activationTtlMinutes must be a whole number from 1 to 43200; got 43201"],
-      ["ttl fractional", { activationTtlMinutes: 1.5 }, "ActivationApi: activationTtlMinutes must be a whole number from 1 to 43200; got 1.5"],
-      ["retention", { logRetentionDays: 2 }, "ActivationApi: logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 2"],
-      ["mode", { defaultMode: "audit" }, 'ActivationApi: defaultMode must be one of report, enforce; got "audit"'],
-      ["no auth", { ec2Auth: false }, "ActivationApi: ec2Auth and tokenAuth are both off: no machine could ever register"],
-      ["token auth without tokens", { tokenAuth: true }, "ActivationApi: bootstrapTokens is empty but tokenAuth is on: add a grant (npm run token:new)"],
-      ["bad account", { allowedAccounts: ["12345"] }, 'ActivationApi: allowedAccounts must hold 12-digit account IDs; got "12345"'],
-      ["plain token", { bootstrapTokens: [{ ...TOKEN_GRANT, sha256: "hft_secret" }] }, "ActivationApi: bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)"],
-      ["reserved tag", { allowedTags: { Environment: { values: ["x"] } } }, 'ActivationApi: allowedTags tag key "Environment" is set by the API itself and cannot be allowed to callers (reserved: Name, HybridFleet, ComplianceMode, Environment)'],
-      ["aws: tag key", { modeTagKey: "aws:mode" }, 'ActivationApi: modeTagKey must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "aws:mode"'],
-      ["bad fleet name", { fleetName: "a;b" }, "ActivationApi: fleetName must be 1-256 letters, digits, spaces or _ . : / = + - @"],
+      [
+        "ttl too long",
+        { activationTtlMinutes: 43201 },
+        "ActivationApi: activationTtlMinutes must be a whole number from 1 to 43200; got 43201",
+      ],
+      [
+        "ttl fractional",
+        { activationTtlMinutes: 1.5 },
+        "ActivationApi: activationTtlMinutes must be a whole number from 1 to 43200; got 1.5",
+      ],
+      [
+        "retention",
+        { logRetentionDays: 2 },
+        "ActivationApi: logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 2",
+      ],
+      [
+        "mode",
+        { defaultMode: "audit" },
+        'ActivationApi: defaultMode must be one of report, enforce; got "audit"',
+      ],
+      [
+        "no auth",
+        { ec2Auth: false },
+        "ActivationApi: ec2Auth and tokenAuth are both off: no machine could ever register",
+      ],
+      [
+        "token auth without tokens",
+        { tokenAuth: true },
+        "ActivationApi: bootstrapTokens is empty but tokenAuth is on: add a grant (npm run token:new)",
+      ],
+      [
+        "bad account",
+        { allowedAccounts: ["12345"] },
+        'ActivationApi: allowedAccounts must hold 12-digit account IDs; got "12345"',
+      ],
+      [
+        "plain token",
+        { bootstrapTokens: [{ ...TOKEN_GRANT, sha256: "hft_secret" }] },
+        "ActivationApi: bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)",
+      ],
+      [
+        "reserved tag",
+        { allowedTags: { Environment: { values: ["x"] } } },
+        'ActivationApi: allowedTags tag key "Environment" is set by the API itself and cannot be allowed to callers (reserved: Name, HybridFleet, ComplianceMode, Environment)',
+      ],
+      [
+        "aws: tag key",
+        { modeTagKey: "aws:mode" },
+        'ActivationApi: modeTagKey must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "aws:mode"',
+      ],
+      [
+        "bad fleet name",
+        { fleetName: "a;b" },
+        "ActivationApi: fleetName must be 1-256 letters, digits, spaces or _ . : / = + - @",
+      ],
     ];
     for (const [title, extra, message] of cases) {
       it(`refuses ${title}`, () => {
-        assert.throws(() => mod.validateActivationApiArgs({ ...base, ...extra } as never), (err: Error) => {
-          assert.equal(err.name, "ArgumentError");
-          assert.equal(err.message, message);
-          return true;
-        });
+        assert.throws(
+          () => mod.validateActivationApiArgs({ ...base, ...extra } as never),
+          (err: Error) => {
+            assert.equal(err.name, "ArgumentError");
+            assert.equal(err.message, message);
+            return true;
+          },
+        );
       });
     }
   });

@@ -31,7 +31,10 @@ describe("stack config", () => {
     for (const [key, v] of Object.entries(CONFIG_SCHEMA)) {
       const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\``));
       assert.ok(row, `README has no row for ${key}`);
-      assert.ok(row.includes(`\`${JSON.stringify(v.default)}\``), `README row for ${key} lacks its default`);
+      assert.ok(
+        row.includes(`\`${JSON.stringify(v.default)}\``),
+        `README row for ${key} lacks its default`,
+      );
     }
   });
 
@@ -84,20 +87,63 @@ describe("stack config", () => {
       ctx,
     );
     assert.deepEqual(c.bootstrapTokens, [
-      { id: "dc1", sha256: sha, expiresAt: "2027-01-01T00:00:00Z", environment: "prod", namePattern: "web [0-9]+" },
+      {
+        id: "dc1",
+        sha256: sha,
+        expiresAt: "2027-01-01T00:00:00Z",
+        environment: "prod",
+        namePattern: "web [0-9]+",
+      },
     ]);
-    assert.deepEqual(c.allowedTags, { Team: { values: ["a", "b"] }, Cost: { pattern: "[0-9]{4}" }, Empty: { values: [""] } });
+    assert.deepEqual(c.allowedTags, {
+      Team: { values: ["a", "b"] },
+      Cost: { pattern: "[0-9]{4}" },
+      Empty: { values: [""] },
+    });
   });
 
   const refusals: Array<[string, Record<string, string>, string]> = [
-    ["an unknown key", { defaultMod: "x" }, "config ssm-hybrid-fleet:defaultMod is not a known key; known keys: " + Object.keys(CONFIG_SCHEMA).join(", ")],
-    ["a bad mode", { defaultMode: "audit" }, 'config ssm-hybrid-fleet:defaultMode must be one of report, enforce; got "audit"'],
-    ["a non-integer", { activationTtlMinutes: "1h" }, 'config ssm-hybrid-fleet:activationTtlMinutes must be a whole number; got "1h"'],
-    ["a non-boolean", { ec2Auth: "yes" }, 'config ssm-hybrid-fleet:ec2Auth must be true or false; got "yes"'],
-    ["a non-list", { allowedAccounts: "123456789012" }, "config ssm-hybrid-fleet:allowedAccounts must be a list of strings"],
-    ["a short token line", { bootstrapTokens: '["dc1 abc"]' }, "config ssm-hybrid-fleet:bootstrapTokens[0] must be '<id> <sha256> <expiresAt> <environment> <namePattern>'"],
-    ["a tag line without = or ~", { allowedTags: '["Team"]' }, "config ssm-hybrid-fleet:allowedTags[0] must be 'Key=value1|value2' or 'Key~regex'"],
-    ["a repeated tag", { allowedTags: '["Team=a","Team=b"]' }, 'config ssm-hybrid-fleet:allowedTags[1] repeats tag key "Team"'],
+    [
+      "an unknown key",
+      { defaultMod: "x" },
+      "config ssm-hybrid-fleet:defaultMod is not a known key; known keys: " +
+        Object.keys(CONFIG_SCHEMA).join(", "),
+    ],
+    [
+      "a bad mode",
+      { defaultMode: "audit" },
+      'config ssm-hybrid-fleet:defaultMode must be one of report, enforce; got "audit"',
+    ],
+    [
+      "a non-integer",
+      { activationTtlMinutes: "1h" },
+      'config ssm-hybrid-fleet:activationTtlMinutes must be a whole number; got "1h"',
+    ],
+    [
+      "a non-boolean",
+      { ec2Auth: "yes" },
+      'config ssm-hybrid-fleet:ec2Auth must be true or false; got "yes"',
+    ],
+    [
+      "a non-list",
+      { allowedAccounts: "123456789012" },
+      "config ssm-hybrid-fleet:allowedAccounts must be a list of strings",
+    ],
+    [
+      "a short token line",
+      { bootstrapTokens: '["dc1 abc"]' },
+      "config ssm-hybrid-fleet:bootstrapTokens[0] must be '<id> <sha256> <expiresAt> <environment> <namePattern>'",
+    ],
+    [
+      "a tag line without = or ~",
+      { allowedTags: '["Team"]' },
+      "config ssm-hybrid-fleet:allowedTags[0] must be 'Key=value1|value2' or 'Key~regex'",
+    ],
+    [
+      "a repeated tag",
+      { allowedTags: '["Team=a","Team=b"]' },
+      'config ssm-hybrid-fleet:allowedTags[1] repeats tag key "Team"',
+    ],
   ];
   for (const [what, values, message] of refusals) {
     it(`refuses ${what}, naming the key`, () => {
@@ -109,11 +155,26 @@ describe("stack config", () => {
   }
 
   const rangeRefusals: Array<[Record<string, string>, string]> = [
-    [{ activationTtlMinutes: "0" }, "config ssm-hybrid-fleet:activationTtlMinutes must be a whole number from 1 to 43200; got 0"],
-    [{ logRetentionDays: "10" }, "config ssm-hybrid-fleet:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 10"],
-    [{ tokenAuth: "true" }, "config ssm-hybrid-fleet:bootstrapTokens is empty but tokenAuth is on: add a grant (npm run token:new)"],
-    [{ allowedAccounts: '["1234"]' }, 'config ssm-hybrid-fleet:allowedAccounts must hold 12-digit account IDs; got "1234"'],
-    [{ bootstrapTokens: '["dc1 notahash 2027-01-01T00:00:00Z prod .*"]' }, "config ssm-hybrid-fleet:bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)"],
+    [
+      { activationTtlMinutes: "0" },
+      "config ssm-hybrid-fleet:activationTtlMinutes must be a whole number from 1 to 43200; got 0",
+    ],
+    [
+      { logRetentionDays: "10" },
+      "config ssm-hybrid-fleet:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 10",
+    ],
+    [
+      { tokenAuth: "true" },
+      "config ssm-hybrid-fleet:bootstrapTokens is empty but tokenAuth is on: add a grant (npm run token:new)",
+    ],
+    [
+      { allowedAccounts: '["1234"]' },
+      'config ssm-hybrid-fleet:allowedAccounts must hold 12-digit account IDs; got "1234"',
+    ],
+    [
+      { bootstrapTokens: '["dc1 notahash 2027-01-01T00:00:00Z prod .*"]' },
+      "config ssm-hybrid-fleet:bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)",
+    ],
   ];
   for (const [values, message] of rangeRefusals) {
     it(`refuses ${Object.keys(values)[0]}=${Object.values(values)[0]} through the components' validators`, () => {

@@ -35,7 +35,10 @@ describe("activation bundle (what Lambda runs)", () => {
 
   it("is self-contained: no Pulumi, no SSO/STS credential chain", () => {
     assert.ok(!code.includes("@pulumi/"));
-    assert.ok(!/sso-oidc|AssumeRoleWithWebIdentity/.test(code), "default credential chain was bundled");
+    assert.ok(
+      !/sso-oidc|AssumeRoleWithWebIdentity/.test(code),
+      "default credential chain was bundled",
+    );
     assert.ok(code.length < 400 * 1024, `bundle is ${code.length} bytes`);
   });
 
@@ -61,7 +64,13 @@ describe("activation bundle (what Lambda runs)", () => {
       EC2_AUTH: "disabled",
       TOKEN_AUTH: "enabled",
       BOOTSTRAP_TOKENS: JSON.stringify([
-        { id: "t", sha256: hashToken(TOKEN), namePattern: "db-.*", environment: "prod", expiresAt: "2099-01-01T00:00:00Z" },
+        {
+          id: "t",
+          sha256: hashToken(TOKEN),
+          namePattern: "db-.*",
+          environment: "prod",
+          expiresAt: "2099-01-01T00:00:00Z",
+        },
       ]),
     };
     const { stdout } = await promisify(execFile)(

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createActivationHandler, type IdentityVerifier } from "../../functions/activation/handler";
+import { hashToken } from "../../functions/activation/tokens";
 import {
   baseConfig,
   event,
@@ -45,7 +46,11 @@ function ec2Headers(identity: object | string, kind = "rsa2048"): Record<string,
   };
 }
 
-const INSTANCE = { accountId: FLEET_ACCOUNT, instanceId: "i-0abc1234def567890", region: "ap-southeast-2" };
+const INSTANCE = {
+  accountId: FLEET_ACCOUNT,
+  instanceId: "i-0abc1234def567890",
+  region: "ap-southeast-2",
+};
 
 function makeHandler(overrides: Record<string, string> = {}) {
   const logs = logCollector();
@@ -60,7 +65,7 @@ function makeHandler(overrides: Record<string, string> = {}) {
   return { handler, logs };
 }
 
-function body(result: { body: string }): any {
+function body(result: { body: string }) {
   return JSON.parse(result.body);
 }
 
@@ -116,7 +121,9 @@ describe("activation handler", () => {
         MaxResults: 50,
         NextToken: undefined,
       });
-      const issued = logs.lines.map((l) => JSON.parse(l)).find((l) => l.message === "activation issued");
+      const issued = logs.lines
+        .map((l) => JSON.parse(l))
+        .find((l) => l.message === "activation issued");
       assert.equal(issued.requestId, "req-1");
       assert.equal(issued.instanceName, INSTANCE.instanceId);
       assert.ok(!logs.lines.some((l) => l.includes(CODE)), "activation code must never be logged");
@@ -135,15 +142,23 @@ describe("activation handler", () => {
       await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
       now = new Date(NOW.getTime() + 3_600_000);
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
-      const dates = ssmMock.commandCalls(CreateActivationCommand).map((c) => c.args[0].input.ExpirationDate);
-      assert.deepEqual(dates, [new Date("2026-11-28T12:15:00.000Z"), new Date("2026-11-28T13:15:00.000Z")]);
+      const dates = ssmMock
+        .commandCalls(CreateActivationCommand)
+        .map((c) => c.args[0].input.ExpirationDate);
+      assert.deepEqual(dates, [
+        new Date("2026-11-28T12:15:00.000Z"),
+        new Date("2026-11-28T13:15:00.000Z"),
+      ]);
       assert.equal(body(res).expiresAt, "2026-11-28T13:15:00.000Z");
     });
 
     it("registers an on-premises machine with a bootstrap token, pinning the token's environment", async () => {
       const { handler, logs } = makeHandler({ DEFAULT_MODE: "enforce" });
       const res = await handler(
-        event({ name: "web-17", "tag.CostCentre": "4242" }, { authorization: `Bearer ${GOOD_TOKEN}` }),
+        event(
+          { name: "web-17", "tag.CostCentre": "4242" },
+          { authorization: `Bearer ${GOOD_TOKEN}` },
+        ),
       );
       assert.equal(res.statusCode, 200);
       const input = ssmMock.commandCalls(CreateActivationCommand)[0].args[0].input;
@@ -165,7 +180,7 @@ describe("activation handler", () => {
         BOOTSTRAP_TOKENS: JSON.stringify([
           {
             id: "any",
-            sha256: require("../../functions/activation/tokens").hashToken(GOOD_TOKEN),
+            sha256: hashToken(GOOD_TOKEN),
             namePattern: ".*",
             environment: "dev",
             expiresAt: "2030-01-01T00:00:00Z",
@@ -180,7 +195,11 @@ describe("activation handler", () => {
     it("lets a stale (ConnectionLost) holder of the name not block", async () => {
       ssmMock.on(DescribeInstanceInformationCommand).resolves({
         InstanceInformationList: [
-          { InstanceId: "mi-0123456789abcdef0", PingStatus: "ConnectionLost", ResourceType: "ManagedInstance" },
+          {
+            InstanceId: "mi-0123456789abcdef0",
+            PingStatus: "ConnectionLost",
+            ResourceType: "ManagedInstance",
+          },
         ],
       });
       const { handler } = makeHandler();
@@ -192,32 +211,150 @@ describe("activation handler", () => {
   describe("refusals", () => {
     const cases: Array<[string, ReturnType<typeof event>, number, string | RegExp]> = [
       ["no name", event({}, ec2Headers(INSTANCE)), 400, "query parameter name is required"],
-      ["no query at all", event(null, ec2Headers(INSTANCE)), 400, "query parameter name is required"],
+      [
+        "no query at all",
+        event(null, ec2Headers(INSTANCE)),
+        400,
+        "query parameter name is required",
+      ],
       ["empty name", event({ name: "" }, ec2Headers(INSTANCE)), 400, "name must not be empty"],
-      ["name twice", event({ name: ["a", "b"] }, ec2Headers(INSTANCE)), 400, "query parameter name must be given once"],
-      ["name 257 chars", event({ name: "a".repeat(257) }, ec2Headers(INSTANCE)), 400, "name must be at most 256 characters"],
-      ["shell metacharacters", event({ name: "a;rm -rf" }, ec2Headers(INSTANCE)), 400, /may contain only letters/],
-      ["unknown parameter", event({ name: "a", foo: "1" }, ec2Headers(INSTANCE)), 400, /unknown query parameter "foo"/],
-      ["tag not allowed", event({ name: "a", "tag.Owner": "x" }, ec2Headers(INSTANCE)), 400, /tag "Owner" may not be set by callers; allowed tag keys: Team, CostCentre/],
-      ["reserved tag", event({ name: "a", "tag.Environment": "prod" }, ec2Headers(INSTANCE)), 400, /tag "Environment" may not be set/],
-      ["tag value not allowed", event({ name: "a", "tag.Team": "ops" }, ec2Headers(INSTANCE)), 400, /must be one of web, db/],
-      ["tag value pattern", event({ name: "a", "tag.CostCentre": "12" }, ec2Headers(INSTANCE)), 400, /matching \[0-9\]\{4\}/],
-      ["both proofs", event({ name: "a" }, { ...ec2Headers(INSTANCE), Authorization: `Bearer ${GOOD_TOKEN}` }), 400, /not both/],
-      ["bad signature kind", event({ name: "a" }, ec2Headers(INSTANCE, "md5")), 400, /must be one of signature, pkcs7, rsa2048/],
-      ["non-base64 signature", event({ name: "a" }, { "X-Instance-Identity-Signature": "%%%" }), 400, /must be base64/],
-      ["document without signature", event({ name: "a" }, { "X-Instance-Identity-Document": "e30=" }), 400, /Signature is required/],
-      ["kind signature without document", event({ name: "a" }, ec2Headers(INSTANCE, "signature")), 400, /Document is required/],
+      [
+        "name twice",
+        event({ name: ["a", "b"] }, ec2Headers(INSTANCE)),
+        400,
+        "query parameter name must be given once",
+      ],
+      [
+        "name 257 chars",
+        event({ name: "a".repeat(257) }, ec2Headers(INSTANCE)),
+        400,
+        "name must be at most 256 characters",
+      ],
+      [
+        "shell metacharacters",
+        event({ name: "a;rm -rf" }, ec2Headers(INSTANCE)),
+        400,
+        /may contain only letters/,
+      ],
+      [
+        "unknown parameter",
+        event({ name: "a", foo: "1" }, ec2Headers(INSTANCE)),
+        400,
+        /unknown query parameter "foo"/,
+      ],
+      [
+        "tag not allowed",
+        event({ name: "a", "tag.Owner": "x" }, ec2Headers(INSTANCE)),
+        400,
+        /tag "Owner" may not be set by callers; allowed tag keys: Team, CostCentre/,
+      ],
+      [
+        "reserved tag",
+        event({ name: "a", "tag.Environment": "prod" }, ec2Headers(INSTANCE)),
+        400,
+        /tag "Environment" may not be set/,
+      ],
+      [
+        "tag value not allowed",
+        event({ name: "a", "tag.Team": "ops" }, ec2Headers(INSTANCE)),
+        400,
+        /must be one of web, db/,
+      ],
+      [
+        "tag value pattern",
+        event({ name: "a", "tag.CostCentre": "12" }, ec2Headers(INSTANCE)),
+        400,
+        /matching \[0-9\]\{4\}/,
+      ],
+      [
+        "both proofs",
+        event({ name: "a" }, { ...ec2Headers(INSTANCE), Authorization: `Bearer ${GOOD_TOKEN}` }),
+        400,
+        /not both/,
+      ],
+      [
+        "bad signature kind",
+        event({ name: "a" }, ec2Headers(INSTANCE, "md5")),
+        400,
+        /must be one of signature, pkcs7, rsa2048/,
+      ],
+      [
+        "non-base64 signature",
+        event({ name: "a" }, { "X-Instance-Identity-Signature": "%%%" }),
+        400,
+        /must be base64/,
+      ],
+      [
+        "document without signature",
+        event({ name: "a" }, { "X-Instance-Identity-Document": "e30=" }),
+        400,
+        /Signature is required/,
+      ],
+      [
+        "kind signature without document",
+        event({ name: "a" }, ec2Headers(INSTANCE, "signature")),
+        400,
+        /Document is required/,
+      ],
       ["no proof", event({ name: "a" }), 401, /proof of identity required/],
       ["basic auth", event({ name: "a" }, { Authorization: "Basic dXNlcjpwYXNz" }), 401, /Bearer/],
-      ["bad signature", event({ name: INSTANCE.instanceId }, ec2Headers("bad")), 403, "instance identity signature did not verify (bad-signature)"],
-      ["a malformed signature blob", event({ name: INSTANCE.instanceId }, ec2Headers("reason:malformed-signature")), 400, "instance identity proof is malformed (malformed-signature)"],
-      ["a document of another region's key", event({ name: INSTANCE.instanceId }, ec2Headers("reason:signer-mismatch")), 403, "instance identity signature did not verify (signer-mismatch)"],
-      ["account not allowed", event({ name: INSTANCE.instanceId }, ec2Headers({ ...INSTANCE, accountId: "210987654321" })), 403, "account 210987654321 is not allowed to register in this fleet"],
-      ["naming another instance", event({ name: "i-0000000000000000f" }, ec2Headers(INSTANCE)), 403, /only register under its own instance ID \(i-0abc1234def567890\)/],
-      ["unknown token", event({ name: "web-1" }, { Authorization: `Bearer hft_${"C".repeat(43)}` }), 403, "bootstrap token is not valid"],
-      ["malformed token", event({ name: "web-1" }, { Authorization: "Bearer hunter2" }), 403, "bootstrap token is malformed"],
-      ["expired token", event({ name: "web-1" }, { Authorization: `Bearer ${EXPIRED_TOKEN}` }), 403, "bootstrap token old has expired"],
-      ["name outside the token's pattern", event({ name: "db-1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }), 403, 'bootstrap token dc1-web may not register the name "db-1"'],
+      [
+        "bad signature",
+        event({ name: INSTANCE.instanceId }, ec2Headers("bad")),
+        403,
+        "instance identity signature did not verify (bad-signature)",
+      ],
+      [
+        "a malformed signature blob",
+        event({ name: INSTANCE.instanceId }, ec2Headers("reason:malformed-signature")),
+        400,
+        "instance identity proof is malformed (malformed-signature)",
+      ],
+      [
+        "a document of another region's key",
+        event({ name: INSTANCE.instanceId }, ec2Headers("reason:signer-mismatch")),
+        403,
+        "instance identity signature did not verify (signer-mismatch)",
+      ],
+      [
+        "account not allowed",
+        event(
+          { name: INSTANCE.instanceId },
+          ec2Headers({ ...INSTANCE, accountId: "210987654321" }),
+        ),
+        403,
+        "account 210987654321 is not allowed to register in this fleet",
+      ],
+      [
+        "naming another instance",
+        event({ name: "i-0000000000000000f" }, ec2Headers(INSTANCE)),
+        403,
+        /only register under its own instance ID \(i-0abc1234def567890\)/,
+      ],
+      [
+        "unknown token",
+        event({ name: "web-1" }, { Authorization: `Bearer hft_${"C".repeat(43)}` }),
+        403,
+        "bootstrap token is not valid",
+      ],
+      [
+        "malformed token",
+        event({ name: "web-1" }, { Authorization: "Bearer hunter2" }),
+        403,
+        "bootstrap token is malformed",
+      ],
+      [
+        "expired token",
+        event({ name: "web-1" }, { Authorization: `Bearer ${EXPIRED_TOKEN}` }),
+        403,
+        "bootstrap token old has expired",
+      ],
+      [
+        "name outside the token's pattern",
+        event({ name: "db-1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }),
+        403,
+        'bootstrap token dc1-web may not register the name "db-1"',
+      ],
     ];
     for (const [title, ev, status, message] of cases) {
       it(`${status} for ${title}`, async () => {
@@ -239,7 +376,9 @@ describe("activation handler", () => {
       assert.equal(res1.statusCode, 403);
       assert.equal(body(res1).message, "EC2 instance identity proof is disabled for this fleet");
       const tokenOff = makeHandler({ TOKEN_AUTH: "disabled" }).handler;
-      const res2 = await tokenOff(event({ name: "web-1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }));
+      const res2 = await tokenOff(
+        event({ name: "web-1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }),
+      );
       assert.equal(res2.statusCode, 403);
       assert.equal(body(res2).message, "bootstrap token proof is disabled for this fleet");
       assert.equal(ssmMock.commandCalls(CreateActivationCommand).length, 0);
@@ -250,20 +389,33 @@ describe("activation handler", () => {
         .on(DescribeInstanceInformationCommand)
         .resolvesOnce({
           InstanceInformationList: [
-            { InstanceId: "i-0abc1234def567890", PingStatus: "Online", ResourceType: "EC2Instance" },
+            {
+              InstanceId: "i-0abc1234def567890",
+              PingStatus: "Online",
+              ResourceType: "EC2Instance",
+            },
           ],
           NextToken: "page2",
         })
         .resolvesOnce({
           InstanceInformationList: [
-            { InstanceId: "mi-0123456789abcdef0", PingStatus: "Online", ResourceType: "ManagedInstance" },
+            {
+              InstanceId: "mi-0123456789abcdef0",
+              PingStatus: "Online",
+              ResourceType: "ManagedInstance",
+            },
           ],
         });
       const { handler } = makeHandler();
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
       assert.equal(res.statusCode, 409);
-      assert.match(body(res).message, /held by managed instance mi-0123456789abcdef0, which is registered and Online/);
-      const pages = ssmMock.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input.NextToken);
+      assert.match(
+        body(res).message,
+        /held by managed instance mi-0123456789abcdef0, which is registered and Online/,
+      );
+      const pages = ssmMock
+        .commandCalls(DescribeInstanceInformationCommand)
+        .map((c) => c.args[0].input.NextToken);
       assert.deepEqual(pages, [undefined, "page2"]);
       assert.equal(ssmMock.commandCalls(CreateActivationCommand).length, 0);
     });
@@ -273,7 +425,13 @@ describe("activation handler", () => {
     it("503 with Retry-After when SSM still throttles after the SDK's retries", async () => {
       ssmMock
         .on(CreateActivationCommand)
-        .rejects(new ThrottlingException({ message: "Rate exceeded", Message: "Rate exceeded", $metadata: { httpStatusCode: 400 } }));
+        .rejects(
+          new ThrottlingException({
+            message: "Rate exceeded",
+            Message: "Rate exceeded",
+            $metadata: { httpStatusCode: 400 },
+          }),
+        );
       const { handler, logs } = makeHandler({ RETRY_AFTER_SECONDS: "3" });
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
       assert.equal(res.statusCode, 503);
@@ -283,7 +441,10 @@ describe("activation handler", () => {
     });
 
     it("503 for an SSM 5xx", async () => {
-      const err = Object.assign(new Error("boom"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } });
+      const err = Object.assign(new Error("boom"), {
+        name: "InternalServerError",
+        $metadata: { httpStatusCode: 500 },
+      });
       ssmMock.on(DescribeInstanceInformationCommand).rejects(err);
       const { handler } = makeHandler();
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
@@ -292,7 +453,9 @@ describe("activation handler", () => {
 
     it("500 when the verifier reports a fault of its own (a broken pinned certificate)", async () => {
       const { handler } = makeHandler();
-      const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers("reason:bad-certificate")));
+      const res = await handler(
+        event({ name: INSTANCE.instanceId }, ec2Headers("reason:bad-certificate")),
+      );
       assert.equal(res.statusCode, 500);
       assert.equal(body(res).error, "InternalError");
     });

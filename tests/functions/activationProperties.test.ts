@@ -7,7 +7,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CreateActivationCommand, DescribeInstanceInformationCommand, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  CreateActivationCommand,
+  DescribeInstanceInformationCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { loadConfig } from "../../functions/activation/config";
@@ -35,7 +39,9 @@ const FIXTURES: Fixture[] = [
   const parsed = JSON.parse(doc.toString("utf8"));
   const blobs: Fixture["blobs"] = {};
   for (const k of kinds as Array<"signature" | "pkcs7" | "rsa2048">) {
-    blobs[k] = read(dir as string, k).toString("utf8").replace(/\s+/g, "");
+    blobs[k] = read(dir as string, k)
+      .toString("utf8")
+      .replace(/\s+/g, "");
   }
   return { doc, instanceId: parsed.instanceId, accountId: parsed.accountId, blobs };
 });
@@ -52,7 +58,13 @@ const config = loadConfig({
   ALLOWED_ACCOUNTS: ALLOWED.join(","),
   TOKEN_AUTH: "enabled",
   BOOTSTRAP_TOKENS: JSON.stringify([
-    { id: "t1", sha256: hashToken(GOOD_TOKEN), namePattern: "web-[0-9]+", environment: "dev", expiresAt: "2099-01-01T00:00:00Z" },
+    {
+      id: "t1",
+      sha256: hashToken(GOOD_TOKEN),
+      namePattern: "web-[0-9]+",
+      environment: "dev",
+      expiresAt: "2099-01-01T00:00:00Z",
+    },
   ]),
   ALLOWED_TAGS: JSON.stringify({ Team: { values: ["web", "db"] } }),
 });
@@ -83,7 +95,12 @@ const anyName = fc.oneof(
 const extraParams = fc.oneof(
   { weight: 4, arbitrary: fc.constant({} as Record<string, string>) },
   { weight: 1, arbitrary: fc.constantFrom({ "tag.Team": "web" }, { "tag.Team": "db" }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }) },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), {
+      maxKeys: 3,
+    }),
+  },
 );
 const casing = (h: string, upper: boolean) => (upper ? h.toUpperCase() : h);
 
@@ -126,7 +143,9 @@ const ec2Case: fc.Arbitrary<Case> = fc
     const headers: Record<string, string> = {
       [casing("X-Instance-Identity-Signature", upper)]: blob,
       [casing("X-Instance-Identity-Signature-Kind", upper)]: kind,
-      ...(needDoc ? { [casing("X-Instance-Identity-Document", upper)]: doc.toString("base64") } : {}),
+      ...(needDoc
+        ? { [casing("X-Instance-Identity-Document", upper)]: doc.toString("base64") }
+        : {}),
     };
     const valid = certainlyInvalid || !proper ? false : unknown ? undefined : true;
     return { query: { ...extra, name }, headers, valid, secrets: [] };
@@ -148,7 +167,12 @@ const tokenCase: fc.Arbitrary<Case> = fc
     const extraOk = Object.keys(extra).every((k) => k === "tag.Team");
     const bearer = /^bearer +$/i.test(scheme);
     const valid = bearer && token === GOOD_TOKEN && /^web-[0-9]+$/.test(name) && extraOk;
-    return { query: { ...extra, name }, headers: { Authorization: `${scheme}${token}` }, valid, secrets: [token] };
+    return {
+      query: { ...extra, name },
+      headers: { Authorization: `${scheme}${token}` },
+      valid,
+      secrets: [token],
+    };
   });
 
 const junkCase: fc.Arbitrary<Case> = fc

@@ -40,7 +40,10 @@ export function baseEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
         expiresAt: "2026-01-01T00:00:00Z",
       },
     ]),
-    ALLOWED_TAGS: JSON.stringify({ Team: { values: ["web", "db"] }, CostCentre: { pattern: "[0-9]{4}" } }),
+    ALLOWED_TAGS: JSON.stringify({
+      Team: { values: ["web", "db"] },
+      CostCentre: { pattern: "[0-9]{4}" },
+    }),
     ...overrides,
   };
 }
