@@ -16,3 +16,13 @@ export * as policies from "./policies";
 export type { BootstrapTokenGrant } from "../functions/activation/tokens";
 export { hashToken, newToken } from "../functions/activation/tokens";
 export type { AllowedTag } from "../functions/activation/config";
+export {
+  ComplianceSync,
+  COMPLIANCE_SYNC_TYPE,
+  resolveComplianceSyncArgs,
+  complianceSyncWarnings,
+  dataLifecycleRules,
+} from "./complianceSync";
+export type { ComplianceSyncArgs } from "./complianceSync";
+export * as complianceSyncSql from "./complianceSync.sql";
+export * as complianceSyncPolicies from "./complianceSync.policies";
