@@ -26,3 +26,24 @@ export {
 export type { ComplianceSyncArgs } from "./complianceSync";
 export * as complianceSyncSql from "./complianceSync.sql";
 export * as complianceSyncPolicies from "./complianceSync.policies";
+export {
+  ComplianceControls,
+  COMPLIANCE_CONTROLS_TYPE,
+  CONTROL_DEFAULTS,
+  validateComplianceControlsArgs,
+  checkSchedule,
+  documentParameters,
+  loadFleetDocuments,
+  outputWritePolicy,
+} from "./complianceControls";
+export type {
+  ComplianceControlsArgs,
+  ComplianceControlsConfig,
+  PatchControlSettings,
+  AntivirusControlSettings,
+  CisControlSettings,
+  InventorySettings,
+  AgentPlatformSettings,
+  ScannerPlatformSettings,
+} from "./complianceControls";
+export * as ssmDocuments from "./ssmDocumentValidator";

@@ -1,0 +1,74 @@
+# ssm-hybrid-fleet CIS control (Windows). OpenSCAP has no Windows content, so Windows runs a
+# vendor scanner (e.g. CIS-CAT) given by $CisScannerCommand, $CisScannerArgs,
+# $CisRemediateArgs, $CisResultFile and $CisResultFormat (xccdf or tsv). Reports Custom:CIS.
+function ConvertFrom-HfXccdf([string]$Path) {
+  $xml = New-Object System.Xml.XmlDocument
+  $xml.XmlResolver = $null
+  $xml.Load($Path)
+  $titles = @{}
+  $ruleSeverity = @{}
+  foreach ($rule in $xml.SelectNodes("//*[local-name()='Rule']")) {
+    $id = $rule.GetAttribute('id')
+    $t = $rule.SelectSingleNode("*[local-name()='title']")
+    if ($t) { $titles[$id] = $t.InnerText }
+    $ruleSeverity[$id] = $rule.GetAttribute('severity')
+  }
+  foreach ($rr in $xml.SelectNodes("//*[local-name()='rule-result']")) {
+    $id = $rr.GetAttribute('idref')
+    $sev = $rr.GetAttribute('severity')
+    if (-not $sev) { $sev = $ruleSeverity[$id] }
+    $res = $rr.SelectSingleNode("*[local-name()='result']")
+    $title = if ($titles.ContainsKey($id)) { $titles[$id] } else { $id }
+    [pscustomobject]@{ Rule = $id; Result = $(if ($res) { $res.InnerText } else { 'unknown' }); Severity = $sev; Title = $title }
+  }
+}
+
+function ConvertFrom-HfTsv([string]$Path) {
+  foreach ($line in (Get-Content -LiteralPath $Path)) {
+    $f = $line -split "`t"
+    if ($f.Count -ge 4) { [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] } }
+  }
+}
+
+function Invoke-HfCis {
+  try { Initialize-Hf } catch { Write-HfLog "ERROR: $_"; exit 2 }
+  $err = $null
+  if (-not $CisScannerCommand -or -not $CisResultFile) {
+    $err = 'WindowsScannerCommand and WindowsResultFile are required on Windows'
+  } elseif (-not (Test-Path -LiteralPath $CisScannerCommand)) {
+    $err = "scanner $CisScannerCommand is not installed"
+  } else {
+    $argText = if ($Mode -eq 'enforce' -and $CisRemediateArgs) { $CisRemediateArgs } else { $CisScannerArgs }
+    $argList = Split-HfArgs $argText
+    Remove-Item -LiteralPath $CisResultFile -Force -ErrorAction SilentlyContinue
+    & $CisScannerCommand @argList | Out-Null
+    if (-not (Test-Path -LiteralPath $CisResultFile)) { $err = "scanner exited $LASTEXITCODE and wrote no result file $CisResultFile" }
+  }
+  if ($err) {
+    Write-HfLog "ERROR: $err"
+    Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $err" @{ mode = $Mode; scanner = 'command' }
+    try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
+    exit 2
+  }
+  $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
+  $passed = 0
+  $failed = 0
+  foreach ($f in $findings) {
+    # `continue` inside a switch only leaves the switch, so the loop decision is an if chain.
+    if ($f.Result -match '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
+    elseif ($f.Result -match '^(fail|error|unknown)$') { $status = 'NON_COMPLIANT'; $failed++ }
+    else { continue }
+    $sev = switch -Regex ($f.Severity) {
+      '^high$' { 'HIGH' }
+      '^medium$' { 'MEDIUM' }
+      '^low$' { 'LOW' }
+      '^(info|informational)$' { 'INFORMATIONAL' }
+      '^critical$' { 'CRITICAL' }
+      default { 'UNSPECIFIED' }
+    }
+    Add-HfItem $f.Rule $status $sev $f.Title @{ result = $f.Result; rule = $f.Rule }
+  }
+  $control = if ($failed -eq 0 -and $passed -gt 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
+  Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed }
+  Complete-Hf 'Custom:CIS'
+}

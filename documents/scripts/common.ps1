@@ -1,0 +1,114 @@
+# ssm-hybrid-fleet: functions shared by the Windows steps of the fleet's SSM documents.
+# Windows PowerShell 5.1 (stock on Windows Server 2016+). Every document embeds this file
+# verbatim (see documents/build.ts); the variables the functions read are assigned,
+# single-quoted, by the document's first lines.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+$script:HfItems = New-Object System.Collections.Generic.List[object]
+$script:HfStateDir = Join-Path $env:ProgramData 'ssm-hybrid-fleet'
+$script:HfInstanceId = ''
+$script:HfRegion = ''
+
+function Write-HfLog([string]$Message) {
+  Write-Output ('{0} {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
+}
+
+# The managed instance ID and region come from the agent's environment; the registration
+# file is the fallback for a hybrid node running the script by hand.
+function Get-HfIdentity {
+  $id = $env:AWS_SSM_INSTANCE_ID
+  $region = $env:AWS_SSM_REGION_NAME
+  $reg = Join-Path $env:ProgramData 'Amazon\SSM\InstanceData\registration'
+  if ((-not $id -or -not $region) -and (Test-Path -LiteralPath $reg)) {
+    $r = Get-Content -LiteralPath $reg -Raw | ConvertFrom-Json
+    if (-not $id) { $id = $r.ManagedInstanceID }
+    if (-not $region) { $region = $r.Region }
+  }
+  if (-not $id -or -not $region) { throw 'cannot tell this node''s managed instance ID and region' }
+  $script:HfInstanceId = $id
+  $script:HfRegion = $region
+}
+
+function Initialize-Hf {
+  if ('report', 'enforce' -cnotcontains $Mode) { throw "Mode must be report or enforce, got '$Mode'" }
+  Get-HfIdentity
+}
+
+function ConvertTo-HfClean([string]$Text, [int]$Max) {
+  $t = $Text -replace '[^\x20-\x7E]', ' '
+  if ($t.Length -gt $Max) { $t = $t.Substring(0, $Max) }
+  return $t
+}
+
+function Add-HfItem([string]$Id, [string]$Status, [string]$Severity, [string]$Title, [hashtable]$Details) {
+  if ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNSPECIFIED' -cnotcontains $Severity) { $Severity = 'UNSPECIFIED' }
+  $d = [ordered]@{}
+  if ($Details) { foreach ($k in $Details.Keys) { $d[(ConvertTo-HfClean $k 64)] = ConvertTo-HfClean ([string]$Details[$k]) 4096 } }
+  $script:HfItems.Add([ordered]@{
+      Id       = (ConvertTo-HfClean $Id 100)
+      Status   = $Status
+      Severity = $Severity
+      Title    = (ConvertTo-HfClean $Title 500)
+      Details  = $d
+    })
+}
+
+function Get-HfNonCompliantCount {
+  return @($script:HfItems | Where-Object { $_.Status -eq 'NON_COMPLIANT' }).Count
+}
+
+# The AWS CLI is how results reach SSM compliance; stock Windows lacks it, so install AWS's
+# MSI, and only if Authenticode says Amazon signed it.
+function Get-HfAwsCli {
+  $cmd = Get-Command aws.exe -ErrorAction SilentlyContinue
+  if ($cmd) { return $cmd.Path }
+  $default = Join-Path $env:ProgramFiles 'Amazon\AWSCLIV2\aws.exe'
+  if (Test-Path -LiteralPath $default) { return $default }
+  Write-HfLog 'AWS CLI not found: installing it'
+  $msi = Join-Path $env:TEMP ('AWSCLIV2-{0}.msi' -f [guid]::NewGuid())
+  Invoke-WebRequest -UseBasicParsing -Uri 'https://awscli.amazonaws.com/AWSCLIV2.msi' -OutFile $msi
+  $sig = Get-AuthenticodeSignature -FilePath $msi
+  if ($sig.Status -ne 'Valid' -or $sig.SignerCertificate.Subject -notmatch 'O=Amazon') {
+    Remove-Item -LiteralPath $msi -Force
+    throw "AWS CLI installer signature not valid ($($sig.Status))"
+  }
+  $p = Start-Process -FilePath msiexec.exe -ArgumentList @('/i', "`"$msi`"", '/qn', '/norestart') -Wait -PassThru
+  Remove-Item -LiteralPath $msi -Force
+  if ($p.ExitCode -ne 0 -and $p.ExitCode -ne 3010) { throw "AWS CLI installer exited $($p.ExitCode)" }
+  return $default
+}
+
+# Sends the items with the node's own credentials (the managed-instance role;
+# AmazonSSMManagedInstanceCore allows ssm:PutComplianceItems). UploadType COMPLETE replaces
+# this type's previous items.
+function Send-HfCompliance([string]$Type) {
+  $req = [ordered]@{
+    ResourceId       = $script:HfInstanceId
+    ResourceType     = 'ManagedInstance'
+    ComplianceType   = $Type
+    ExecutionSummary = [ordered]@{
+      ExecutionTime = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+      ExecutionType = 'Command'
+    }
+    UploadType       = 'COMPLETE'
+    Items            = @($script:HfItems.ToArray())
+  }
+  $file = Join-Path $env:TEMP ('hf-compliance-{0}.json' -f [guid]::NewGuid())
+  [IO.File]::WriteAllText($file, ($req | ConvertTo-Json -Depth 6), (New-Object Text.UTF8Encoding $false))
+  $aws = Get-HfAwsCli
+  & $aws ssm put-compliance-items --region $script:HfRegion --cli-input-json "file://$file"
+  $rc = $LASTEXITCODE
+  Remove-Item -LiteralPath $file -Force
+  if ($rc -ne 0) { throw "PutComplianceItems failed for $Type (exit $rc)" }
+  Write-HfLog ('reported {0} item(s) as {1} for {2}' -f $script:HfItems.Count, $Type, $script:HfInstanceId)
+}
+
+# Exit status drives the association status: 0 compliant, 1 non-compliant, 2 could not
+# measure or report.
+function Complete-Hf([string]$Type) {
+  try { Send-HfCompliance $Type } catch { Write-HfLog "ERROR: $_"; exit 2 }
+  if ((Get-HfNonCompliantCount) -gt 0) { Write-HfLog "${Type}: NON_COMPLIANT"; exit 1 }
+  Write-HfLog "${Type}: COMPLIANT"
+  exit 0
+}

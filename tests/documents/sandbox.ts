@@ -1,0 +1,246 @@
+/**
+ * Runs a document's Linux step the way SSM Agent would, in a throw-away sandbox: parameters
+ * are checked against allowedValues/allowedPattern and substituted into `{{ }}` textually,
+ * the step is written to `_script.sh` and run with `sh` (dash here, as on Debian/Ubuntu).
+ * `systemctl`, `aws`, `curl`, `apt-get` and `oscap` are fakes that record their calls; the
+ * fake `aws` keeps every PutComplianceItems request.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+
+const DOCS = path.join(__dirname, "..", "..", "documents");
+
+/** A parameter of one of our documents. */
+export interface DocParam {
+  type: string;
+  default?: string;
+  allowedValues?: string[];
+  allowedPattern?: string;
+}
+
+/** The parts of our documents the tests read. */
+export interface SsmDoc {
+  parameters: Record<string, DocParam>;
+  mainSteps: {
+    action: string;
+    name: string;
+    precondition?: { StringEquals: string[] };
+    inputs: { runCommand: string[]; timeoutSeconds?: string };
+  }[];
+}
+
+/** One compliance item as the fake aws CLI received it. */
+export interface ComplianceItem {
+  Id: string;
+  Status: string;
+  Severity: string;
+  Title: string;
+  Details: Record<string, string>;
+}
+
+/** A PutComplianceItems request as the fake aws CLI received it. */
+export interface ComplianceRequest {
+  ResourceId: string;
+  ResourceType: string;
+  ComplianceType: string;
+  ExecutionSummary: { ExecutionTime: string; ExecutionType: string };
+  UploadType: string;
+  Items: ComplianceItem[];
+}
+
+/** The parsed YAML of one of our documents. */
+export function loadDocument(file: string): SsmDoc {
+  return YAML.parse(fs.readFileSync(path.join(DOCS, file), "utf8"));
+}
+
+/** The runCommand text of the step for a platform. */
+export function stepScript(doc: SsmDoc, platform: "Linux" | "Windows"): string {
+  const step = doc.mainSteps.find((s) => s.precondition?.StringEquals?.[1] === platform)!;
+  return step.inputs.runCommand.join("\n");
+}
+
+/** Resolves parameters as SSM does: defaults, then validation, then textual substitution. */
+export function substitute(doc: SsmDoc, script: string, values: Record<string, string>): string {
+  const resolved: Record<string, string> = {};
+  for (const [name, p] of Object.entries(doc.parameters)) {
+    const v = values[name] ?? p.default;
+    if (v === undefined) throw new Error(`parameter ${name} has no value`);
+    if (p.allowedValues && !p.allowedValues.includes(v)) {
+      throw new Error(`parameter ${name}: ${JSON.stringify(v)} is not in allowedValues`);
+    }
+    if (p.allowedPattern && !new RegExp(p.allowedPattern).test(v)) {
+      throw new Error(`parameter ${name}: ${JSON.stringify(v)} fails allowedPattern`);
+    }
+    resolved[name] = v;
+  }
+  for (const name of Object.keys(values)) {
+    if (!(name in resolved)) throw new Error(`unknown parameter ${name}`);
+  }
+  return script.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_m, n: string) => resolved[n]);
+}
+
+const FAKES: Record<string, string> = {
+  systemctl: `#!/bin/sh
+echo "systemctl $*" >> "$FAKE_LOG"
+verb=$1; shift
+unit=""
+for a in "$@"; do case $a in --*) ;; *) unit=\${a%.service} ;; esac; done
+f="$FAKE_SYSTEMD/$unit"
+case $verb in
+  cat) [ -f "$f" ] ;;
+  is-active) [ "$(cat "$f" 2>/dev/null)" = active ] ;;
+  start) [ -f "$f" ] && [ -z "\${FAKE_START_FAILS:-}" ] && echo active > "$f" ;;
+  enable) [ -f "$f" ] ;;
+  *) exit 1 ;;
+esac
+`,
+  aws: `#!/bin/sh
+echo "aws $*" >> "$FAKE_LOG"
+if [ "$1 $2" = "ssm put-compliance-items" ]; then
+  for a in "$@"; do case $a in file://*) n=$(ls "$FAKE_OUT" | wc -l); cp "\${a#file://}" "$FAKE_OUT/request-$n.json" ;; esac; done
+  exit "\${FAKE_AWS_RC:-0}"
+fi
+if [ "$1 $2" = "s3 cp" ]; then
+  src=""; last=""
+  for a in "$@"; do case $a in s3://*) src=$a ;; esac; last=$a; done
+  cp "$FAKE_S3/\${src#s3://}" "$last"
+  exit $?
+fi
+exit 1
+`,
+  curl: `#!/bin/sh
+echo "curl $*" >> "$FAKE_LOG"
+out=""; prev=""; url=""
+for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; url=$a; done
+name=\${url##*/}
+name=\${name%%\\?*}
+[ -f "$FAKE_HTTP/$name" ] || exit 22
+cp "$FAKE_HTTP/$name" "$out"
+`,
+  "apt-get": `#!/bin/sh
+echo "apt-get $*" >> "$FAKE_LOG"
+[ "$1" = update ] && exit 0
+for a in "$@"; do
+  case " \${FAKE_PKGS:-} " in *" $a "*)
+    if [ "$a" = awscli ]; then cp "$FAKE_BIN/.aws" "$FAKE_BIN/aws" && chmod +x "$FAKE_BIN/aws" && exit 0; fi
+    if [ "$a" = openscap-scanner ]; then cp "$FAKE_BIN/.oscap" "$FAKE_BIN/oscap" && chmod +x "$FAKE_BIN/oscap" && exit 0; fi
+  ;; esac
+done
+exit 100
+`,
+  oscap: `#!/bin/sh
+echo "oscap $*" >> "$FAKE_LOG"
+res=""; prev=""
+for a in "$@"; do [ "$prev" = "--results" ] && res=$a; prev=$a; done
+cp "$FAKE_OSCAP_RESULTS" "$res"
+exit "\${FAKE_OSCAP_RC:-2}"
+`,
+};
+
+/** A fresh sandbox: fake tools, state folders, and helpers to run a step in it. */
+export class Sandbox {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "hfdoc-"));
+  readonly bin = path.join(this.root, "bin");
+  readonly systemd = path.join(this.root, "systemd");
+  readonly out = path.join(this.root, "out");
+  readonly http = path.join(this.root, "http");
+  readonly s3 = path.join(this.root, "s3");
+  readonly state = path.join(this.root, "state");
+  readonly log = path.join(this.root, "calls.log");
+  env: Record<string, string> = {};
+
+  constructor(opts: { aws?: boolean; oscap?: boolean } = {}) {
+    for (const d of [this.bin, this.systemd, this.out, this.http, this.s3, this.state]) {
+      fs.mkdirSync(d, { recursive: true });
+    }
+    fs.writeFileSync(this.log, "");
+    for (const [name, body] of Object.entries(FAKES)) {
+      // Hidden copies let the fake package manager "install" aws/oscap later.
+      const installed =
+        (name !== "aws" || opts.aws !== false) && (name !== "oscap" || opts.oscap !== false);
+      fs.writeFileSync(path.join(this.bin, `.${name}`), body, { mode: 0o755 });
+      if (installed) fs.writeFileSync(path.join(this.bin, name), body, { mode: 0o755 });
+    }
+  }
+
+  /** Declares a service unit in the fake systemd, active or not. */
+  service(name: string, state: "active" | "inactive"): void {
+    fs.writeFileSync(path.join(this.systemd, name), state);
+  }
+
+  serviceState(name: string): string | undefined {
+    const f = path.join(this.systemd, name);
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim() : undefined;
+  }
+
+  /** Creates a file (and its folder) inside the sandbox, optionally `hoursOld`. */
+  file(rel: string, content = "x", hoursOld = 0): string {
+    const p = path.join(this.root, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+    const t = new Date(Date.now() - hoursOld * 3600_000);
+    fs.utimesSync(p, t, t);
+    return p;
+  }
+
+  calls(): string[] {
+    return fs.readFileSync(this.log, "utf8").split("\n").filter(Boolean);
+  }
+
+  /** Every PutComplianceItems request the fake aws received, in order. */
+  requests(): ComplianceRequest[] {
+    return fs
+      .readdirSync(this.out)
+      .sort()
+      .map((f) => JSON.parse(fs.readFileSync(path.join(this.out, f), "utf8")));
+  }
+
+  /** Runs a document's Linux step with these parameter values. */
+  run(
+    docFile: string,
+    params: Record<string, string>,
+    extraEnv: Record<string, string> = {},
+    shell: "sh" | "bash" = "sh",
+  ): { code: number; stdout: string; stderr: string } {
+    const doc = loadDocument(docFile);
+    const script = substitute(doc, stepScript(doc, "Linux"), params);
+    const file = path.join(this.root, "_script.sh");
+    fs.writeFileSync(file, script);
+    // RHEL-family /bin/sh is bash in POSIX mode; Debian/Ubuntu's is dash (this machine's sh).
+    return this.exec(shell === "sh" ? ["sh", file] : ["bash", "--posix", file], extraEnv);
+  }
+
+  /** Runs a shell command line in the sandbox's environment. */
+  exec(argv: string[], extraEnv: Record<string, string> = {}) {
+    const r = spawnSync(argv[0], argv.slice(1), {
+      cwd: this.root,
+      encoding: "utf8",
+      env: {
+        PATH: `${this.bin}:/usr/bin:/bin`,
+        HOME: this.root,
+        TMPDIR: this.root,
+        LANG: "C",
+        FAKE_LOG: this.log,
+        FAKE_SYSTEMD: this.systemd,
+        FAKE_OUT: this.out,
+        FAKE_HTTP: this.http,
+        FAKE_S3: this.s3,
+        FAKE_BIN: this.bin,
+        HF_STATE_DIR: this.state,
+        HF_REGISTRATION_FILE: path.join(this.root, "no-registration"),
+        AWS_SSM_INSTANCE_ID: "mi-0123456789abcdef0",
+        AWS_SSM_REGION_NAME: "ap-southeast-2",
+        ...this.env,
+        ...extraEnv,
+      },
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
