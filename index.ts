@@ -34,4 +34,29 @@ export const activationFunctionLogGroup = fleet.activationApi.functionLogGroupNa
 /** Log group of the API's access logs. */
 export const apiAccessLogGroup = fleet.activationApi.accessLogGroupName;
 /** The fleet tag every registered machine carries. */
-export const fleetTag = { key: args.fleetTagKey, value: args.fleetName };
+export const fleetTag = { key: args.settings.fleetTagKey, value: args.settings.fleetName };
+
+/** Bucket holding association command output. */
+export const associationOutputBucket = fleet.complianceControls.outputBucketName;
+/** Names of this fleet's SSM documents (agent install, anti-virus, CIS). */
+export const documentNames = fleet.complianceControls.documentNames;
+/** State Manager association IDs, keyed `<control>-<mode>` and `inventory`. */
+export const associationIds = fleet.complianceControls.associationIds;
+
+const sync = fleet.complianceSync;
+/** Bucket the resource data syncs write compliance and inventory to. */
+export const complianceBucketName = sync?.bucketName;
+/** Bucket holding Athena query results. */
+export const complianceResultsBucketName = sync?.resultsBucketName;
+/** KMS key encrypting the compliance data, if any. */
+export const complianceKmsKeyArn = sync?.kmsKeyArn;
+/** With your own KMS key: the statement to add to its key policy before the sync runs. */
+export const complianceKeyPolicyStatement = sync?.requiredKeyPolicyStatement;
+/** Glue database of the compliance tables. */
+export const complianceDatabaseName = sync?.databaseName;
+/** Athena workgroup for the saved queries. */
+export const athenaWorkgroupName = sync?.workgroupName;
+/** Athena saved query IDs (queries and view definitions), by name. */
+export const complianceNamedQueryIds = sync?.namedQueryIds;
+/** Resource data sync names, by region. */
+export const complianceSyncNames = sync?.syncNames;

@@ -2,6 +2,28 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { ActivationApi, validateActivationApiArgs, type ActivationApiArgs } from "./activationApi";
+import {
+  ComplianceControls,
+  validateComplianceControlsArgs,
+  type ComplianceControlsArgs,
+} from "./complianceControls";
+import {
+  ComplianceSync,
+  resolveComplianceSyncArgs,
+  type ComplianceSyncArgs,
+} from "./complianceSync";
+
+/** What {@link HybridFleet} passes to its ComplianceControls besides the shared tags. */
+export type FleetComplianceArgs = Omit<
+  ComplianceControlsArgs,
+  "fleetName" | "managedInstanceRoleName" | "modeTagKey" | "fleetTagKey" | "tags"
+>;
+
+/** What {@link HybridFleet} passes to its ComplianceSync besides the shared tags. */
+export type FleetSyncArgs = Omit<
+  ComplianceSyncArgs,
+  "fleetName" | "fleetTagKey" | "modeTagKey" | "environmentTagKey" | "tags"
+>;
 
 /** Arguments of {@link HybridFleet}: one fleet in one account and region. */
 export interface HybridFleetArgs {
@@ -37,8 +59,12 @@ export interface HybridFleetArgs {
   readonly allowedTags?: Readonly<Record<string, AllowedTag>>;
   /** Create the account-wide API Gateway CloudWatch role. @default true */
   readonly manageApiGatewayAccount?: boolean;
+  /** Report/enforce associations and their documents. @default every control, component defaults */
+  readonly compliance?: FleetComplianceArgs;
+  /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */
+  readonly sync?: FleetSyncArgs | false;
   /** Tags for every resource created. @default {} */
-  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
@@ -66,32 +92,87 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
   };
 }
 
-/** Validates every part's arguments before anything is created. */
-export function validateHybridFleetArgs(args: HybridFleetArgs): void {
+function complianceArgs(
+  args: HybridFleetArgs,
+  managedInstanceRoleName: pulumi.Input<string>,
+): ComplianceControlsArgs {
+  return {
+    ...args.compliance,
+    fleetName: args.fleetName,
+    managedInstanceRoleName,
+    modeTagKey: args.modeTagKey,
+    fleetTagKey: args.fleetTagKey,
+    tags: args.tags,
+  };
+}
+
+function syncArgs(args: HybridFleetArgs, sync: FleetSyncArgs): ComplianceSyncArgs {
+  return {
+    ...sync,
+    fleetName: args.fleetName,
+    fleetTagKey: args.fleetTagKey,
+    modeTagKey: args.modeTagKey,
+    environmentTagKey: args.environmentTagKey,
+    tags: args.tags,
+  };
+}
+
+/**
+ * Validates every part's arguments before anything is created; throws the first
+ * `ArgumentError` (which names the component and field).
+ */
+export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): void {
   validateActivationApiArgs(activationArgs(args));
+  const { errors } = validateComplianceControlsArgs(complianceArgs(args, "placeholder-role"));
+  if (errors.length > 0) throw errors[0];
+  if (args.sync !== false)
+    resolveComplianceSyncArgs(`${name}-sync`, syncArgs(args, args.sync ?? {}));
 }
 
 /**
  * The whole product for one account and region: the activation API machines register
- * through, and (as they land) the compliance controls, the sync and the risk dashboard.
+ * through and the role they run under, the report/enforce compliance associations with
+ * their documents, and the compliance data sync to S3 and Athena.
  *
  * @example
  * ```ts
  * import { HybridFleet } from "ssm-hybrid-fleet";
- * const fleet = new HybridFleet("acme", { fleetName: "acme-prod", environment: "prod" });
+ * const fleet = new HybridFleet("acme", {
+ *   fleetName: "acme-prod",
+ *   environment: "prod",
+ *   compliance: { controls: { antivirus: { mandatory: true } } },
+ * });
  * export const activationUrl = fleet.activationApi.activationUrl;
  * ```
  */
 export class HybridFleet extends pulumi.ComponentResource {
   /** The activation API and the managed-instance role. */
   public readonly activationApi: ActivationApi;
+  /** The report/enforce associations, their documents and output bucket. */
+  public readonly complianceControls: ComplianceControls;
+  /** The compliance data sync, Glue tables and Athena workgroup (absent when `sync: false`). */
+  public readonly complianceSync?: ComplianceSync;
 
   constructor(name: string, args: HybridFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateHybridFleetArgs(args, name);
     super("ssm-hybrid-fleet:index:HybridFleet", name, {}, opts);
-    validateHybridFleetArgs(args);
     this.activationApi = new ActivationApi(`${name}-activation`, activationArgs(args), {
       parent: this,
     });
-    this.registerOutputs({ activationApi: this.activationApi });
+    this.complianceControls = new ComplianceControls(
+      `${name}-compliance`,
+      complianceArgs(args, this.activationApi.managedInstanceRoleName),
+      { parent: this },
+    );
+    if (args.sync !== false) {
+      this.complianceSync = new ComplianceSync(`${name}-sync`, syncArgs(args, args.sync ?? {}), {
+        parent: this,
+      });
+    }
+    this.registerOutputs({
+      activationApi: this.activationApi,
+      complianceControls: this.complianceControls,
+      complianceSync: this.complianceSync,
+    });
   }
 }

@@ -101,6 +101,132 @@ export const CONFIG_SCHEMA = {
       "Create the account-wide API Gateway CloudWatch Logs role that access logging needs. False if another stack manages it.",
     default: true,
   },
+  complianceControls: {
+    type: "array",
+    description:
+      "Per-control settings, one line per control: '<patch|antivirus|cis|inventory> key=value …' (quote values with spaces; dotted keys reach nested settings, e.g. linux.installerSource=…). Empty: every control on with its defaults.",
+    default: [],
+  },
+  associationMaxConcurrency: {
+    type: "string",
+    description:
+      "State Manager: targets an association runs on at once (a number or a percentage).",
+    default: "10%",
+  },
+  associationMaxErrors: {
+    type: "string",
+    description:
+      "State Manager: failures after which an association stops sending (a number or a percentage).",
+    default: "10%",
+  },
+  associationSyncCompliance: {
+    type: "string",
+    description:
+      "State Manager: AUTO (association status becomes Association compliance) or MANUAL.",
+    default: "AUTO",
+  },
+  associationOutputExpirationDays: {
+    type: "integer",
+    description: "Days association command output is kept in its S3 bucket.",
+    default: 30,
+  },
+  associationOutputPrefix: {
+    type: "string",
+    description: "Key prefix for association command output in its bucket.",
+    default: "association-output",
+  },
+  complianceSync: {
+    type: "boolean",
+    description: "Create the compliance data sync to S3, the Glue tables and the Athena workgroup.",
+    default: true,
+  },
+  complianceSyncPrefix: {
+    type: "string",
+    description: "Key prefix the resource data syncs write under.",
+    default: "ssm-sync",
+  },
+  complianceSyncRegions: {
+    type: "array",
+    description:
+      "Regions besides the stack's where a resource data sync into the bucket is created.",
+    default: [],
+  },
+  complianceSourceAccounts: {
+    type: "array",
+    description:
+      "Accounts whose resource data syncs may write into the bucket. Empty: this account.",
+    default: [],
+  },
+  complianceQueryRegions: {
+    type: "array",
+    description:
+      "Region partitions Athena reads. Empty: the stack's region plus complianceSyncRegions.",
+    default: [],
+  },
+  complianceKmsKeyArn: {
+    type: "string",
+    description:
+      "Your KMS key for the data and the query results (add the complianceKeyPolicyStatement output to its policy). Empty: SSE-S3.",
+    default: "",
+  },
+  complianceCreateKmsKey: {
+    type: "boolean",
+    description:
+      "Create a rotating KMS key already granted to the sync (not with complianceKmsKeyArn).",
+    default: false,
+  },
+  complianceRetainData: {
+    type: "boolean",
+    description: "Keep the data bucket (and a created key) on pulumi destroy.",
+    default: true,
+  },
+  complianceProtectData: {
+    type: "boolean",
+    description: "Protect the data bucket and key: pulumi destroy fails until unprotected.",
+    default: false,
+  },
+  complianceStaleDays: {
+    type: "integer",
+    description:
+      "Expire compliance files not rewritten for this many days (machines that are gone; 7-3650).",
+    default: 90,
+  },
+  complianceStaleInventoryDays: {
+    type: "integer",
+    description:
+      "Expire inventory and tag files not rewritten for this many days (30-3650). 0: never.",
+    default: 0,
+  },
+  complianceNoncurrentVersionDays: {
+    type: "integer",
+    description: "Days old object versions in the data bucket are kept.",
+    default: 30,
+  },
+  complianceDatabase: {
+    type: "string",
+    description: "Glue database name (^[a-z0-9_]+$). Empty: derived from the component name.",
+    default: "",
+  },
+  complianceCustomInventoryTypes: {
+    type: "array",
+    description: "Extra inventory types to catalogue, one per line: 'Custom:Type col1,col2'.",
+    default: [],
+  },
+  athenaWorkgroup: {
+    type: "string",
+    description: "Athena workgroup name. Empty: derived from the component name.",
+    default: "",
+  },
+  athenaBytesScannedCutoff: {
+    type: "integer",
+    description: "Bytes one Athena query may scan before it is cancelled (minimum 10485760).",
+    default: 1073741824,
+  },
+  athenaResultsExpirationDays: {
+    type: "integer",
+    description: "Days Athena query results are kept.",
+    default: 7,
+  },
 } as const satisfies Record<string, ConfigKey>;
 
 /** A key of {@link CONFIG_SCHEMA}. */

@@ -5,6 +5,8 @@
  */
 import { ArgumentError, joinField } from "../components/errors";
 import { validateHybridFleetArgs, type HybridFleetArgs } from "../components/hybridFleet";
+import type { ComplianceControlsConfig } from "../components/complianceControls";
+import type { InventoryTypeSpec } from "../components/complianceSync.sql";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { CONFIG_SCHEMA, PROJECT, type ConfigKeyName } from "./schema";
@@ -38,6 +40,29 @@ export interface StackConfig {
   readonly bootstrapTokens: readonly BootstrapTokenGrant[];
   readonly allowedTags: Readonly<Record<string, AllowedTag>>;
   readonly manageApiGatewayAccount: boolean;
+  readonly complianceControls: ComplianceControlsConfig;
+  readonly associationMaxConcurrency: string;
+  readonly associationMaxErrors: string;
+  readonly associationSyncCompliance: string;
+  readonly associationOutputExpirationDays: number;
+  readonly associationOutputPrefix: string;
+  readonly complianceSync: boolean;
+  readonly complianceSyncPrefix: string;
+  readonly complianceSyncRegions: readonly string[];
+  readonly complianceSourceAccounts: readonly string[];
+  readonly complianceQueryRegions: readonly string[];
+  readonly complianceKmsKeyArn: string;
+  readonly complianceCreateKmsKey: boolean;
+  readonly complianceRetainData: boolean;
+  readonly complianceProtectData: boolean;
+  readonly complianceStaleDays: number;
+  readonly complianceStaleInventoryDays: number;
+  readonly complianceNoncurrentVersionDays: number;
+  readonly complianceDatabase: string;
+  readonly complianceCustomInventoryTypes: readonly InventoryTypeSpec[];
+  readonly athenaWorkgroup: string;
+  readonly athenaBytesScannedCutoff: number;
+  readonly athenaResultsExpirationDays: number;
 }
 
 /** Reads one raw config value (as Pulumi stores it: a string, arrays as JSON). */
@@ -146,7 +171,198 @@ export function parseStackConfig(
     bootstrapTokens: readArray(raw, "bootstrapTokens").map(parseTokenLine),
     allowedTags,
     manageApiGatewayAccount: readBoolean(raw, "manageApiGatewayAccount"),
+    complianceControls: parseControlLines(readArray(raw, "complianceControls")),
+    associationMaxConcurrency: readString(raw, "associationMaxConcurrency"),
+    associationMaxErrors: readString(raw, "associationMaxErrors"),
+    associationSyncCompliance: readString(raw, "associationSyncCompliance"),
+    associationOutputExpirationDays: readInteger(raw, "associationOutputExpirationDays"),
+    associationOutputPrefix: readString(raw, "associationOutputPrefix"),
+    complianceSync: readBoolean(raw, "complianceSync"),
+    complianceSyncPrefix: readString(raw, "complianceSyncPrefix"),
+    complianceSyncRegions: readArray(raw, "complianceSyncRegions"),
+    complianceSourceAccounts: readArray(raw, "complianceSourceAccounts"),
+    complianceQueryRegions: readArray(raw, "complianceQueryRegions"),
+    complianceKmsKeyArn: readString(raw, "complianceKmsKeyArn"),
+    complianceCreateKmsKey: readBoolean(raw, "complianceCreateKmsKey"),
+    complianceRetainData: readBoolean(raw, "complianceRetainData"),
+    complianceProtectData: readBoolean(raw, "complianceProtectData"),
+    complianceStaleDays: readInteger(raw, "complianceStaleDays"),
+    complianceStaleInventoryDays: readInteger(raw, "complianceStaleInventoryDays"),
+    complianceNoncurrentVersionDays: readInteger(raw, "complianceNoncurrentVersionDays"),
+    complianceDatabase: readString(raw, "complianceDatabase"),
+    complianceCustomInventoryTypes: readArray(raw, "complianceCustomInventoryTypes").map(
+      parseInventoryTypeLine,
+    ),
+    athenaWorkgroup: readString(raw, "athenaWorkgroup"),
+    athenaBytesScannedCutoff: readInteger(raw, "athenaBytesScannedCutoff"),
+    athenaResultsExpirationDays: readInteger(raw, "athenaResultsExpirationDays"),
   };
+}
+
+const COMMON_CONTROL_FIELDS = [
+  "enabled",
+  "schedule",
+  "severity",
+  "mandatory",
+  "maxConcurrency",
+  "maxErrors",
+];
+const AGENT_FIELDS = [
+  "installerSource",
+  "installerSha256",
+  "installArgs",
+  "serviceName",
+  "agentPath",
+  "definitionsPath",
+];
+const SCANNER_FIELDS = ["scannerCommand", "scannerArgs", "remediateArgs", "resultFile"];
+const platform = (fields: string[]) => fields.flatMap((f) => [`linux.${f}`, `windows.${f}`]);
+
+/** The settings each control line may carry (dotted paths into ComplianceControlsConfig). */
+export const CONTROL_LINE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  patch: [...COMMON_CONTROL_FIELDS, "rebootOption"],
+  antivirus: [...COMMON_CONTROL_FIELDS, "maxDefinitionsAgeHours", ...platform(AGENT_FIELDS)],
+  cis: [
+    ...COMMON_CONTROL_FIELDS,
+    "scanner",
+    "profile",
+    "scapContent",
+    "installScanner",
+    "resultFormat",
+    ...platform(SCANNER_FIELDS),
+  ],
+  inventory: ["enabled", "schedule", "maxConcurrency", "maxErrors", "parameters.*"],
+};
+const BOOLEAN_FIELDS = new Set(["enabled", "mandatory", "installScanner"]);
+const NUMBER_FIELDS = new Set(["maxDefinitionsAgeHours"]);
+
+/**
+ * Parses `complianceControls` lines: `<control> key=value key="value with spaces" …`.
+ * Dotted keys reach nested settings (`linux.installerSource=…`, `parameters.files=Enabled`);
+ * `enabled`, `mandatory` and `installScanner` take true/false, `maxDefinitionsAgeHours` a
+ * number. Ranges and patterns are then checked by the ComplianceControls validator.
+ */
+export function parseControlLines(lines: readonly string[]): ComplianceControlsConfig {
+  const out: Record<string, Record<string, unknown>> = {};
+  lines.forEach((line, i) => {
+    const at = `complianceControls[${i}]`;
+    const m = /^\s*(\S+)\s*(.*)$/s.exec(line);
+    const control = m?.[1] ?? "";
+    if (!(control in CONTROL_LINE_FIELDS)) {
+      throw new ConfigError(
+        at,
+        `must start with a control: ${Object.keys(CONTROL_LINE_FIELDS).join(", ")}; got "${control}"`,
+      );
+    }
+    if (control in out) throw new ConfigError(at, `repeats control "${control}"`);
+    const settings: Record<string, unknown> = {};
+    const rest = m?.[2] ?? "";
+    const pair = /([A-Za-z][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)\s*/gy;
+    let match: RegExpExecArray | null;
+    let consumed = 0;
+    while ((match = pair.exec(rest)) !== null) {
+      consumed = pair.lastIndex;
+      const [, key, rawValue] = match;
+      const allowed = CONTROL_LINE_FIELDS[control];
+      const known =
+        allowed.includes(key) ||
+        (key.startsWith("parameters.") && allowed.includes("parameters.*"));
+      if (!known) {
+        throw new ConfigError(
+          at,
+          `${control} has no setting "${key}"; settings: ${allowed.join(", ")}`,
+        );
+      }
+      let value: unknown = rawValue.startsWith('"') ? JSON.parse(rawValue) : rawValue;
+      const leaf = key.split(".").pop() as string;
+      if (BOOLEAN_FIELDS.has(leaf)) {
+        if (value !== "true" && value !== "false")
+          throw new ConfigError(at, `${control} ${key} must be true or false`);
+        value = value === "true";
+      } else if (NUMBER_FIELDS.has(leaf)) {
+        if (!/^\d+$/.test(String(value)))
+          throw new ConfigError(at, `${control} ${key} must be a whole number`);
+        value = Number(value);
+      }
+      setPath(settings, key.split("."), value);
+    }
+    if (consumed !== rest.length) {
+      throw new ConfigError(
+        at,
+        `cannot read "${rest.slice(consumed, consumed + 40)}": write key=value or key="value with spaces"`,
+      );
+    }
+    out[control] = settings;
+  });
+  return out as ComplianceControlsConfig;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    node = (node[part] ??= {}) as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+/** Parses one `complianceCustomInventoryTypes` line: `Custom:Type col1,col2`. */
+export function parseInventoryTypeLine(line: string, index: number): InventoryTypeSpec {
+  const m = /^\s*(\S+)\s+(\S+)\s*$/.exec(line);
+  if (!m)
+    throw new ConfigError(
+      `complianceCustomInventoryTypes[${index}]`,
+      "must be 'Custom:Type col1,col2'",
+    );
+  return { typeName: m[1], columns: m[2].split(",").filter((c) => c !== "") };
+}
+
+/**
+ * Component argument → config key, where they differ. ActivationApi's arguments share
+ * their config keys' names; ComplianceControls' `controls.*` are all `complianceControls`.
+ */
+const CONFIG_KEY_FOR: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  ComplianceControls: {
+    maxConcurrency: "associationMaxConcurrency",
+    maxErrors: "associationMaxErrors",
+    syncCompliance: "associationSyncCompliance",
+    outputExpirationDays: "associationOutputExpirationDays",
+    outputPrefix: "associationOutputPrefix",
+  },
+  ComplianceSync: {
+    prefix: "complianceSyncPrefix",
+    additionalSyncRegions: "complianceSyncRegions",
+    sourceAccountIds: "complianceSourceAccounts",
+    queryRegions: "complianceQueryRegions",
+    kmsKeyArn: "complianceKmsKeyArn",
+    createKmsKey: "complianceCreateKmsKey",
+    retainDataOnDelete: "complianceRetainData",
+    protectData: "complianceProtectData",
+    staleComplianceDays: "complianceStaleDays",
+    staleInventoryDays: "complianceStaleInventoryDays",
+    noncurrentVersionDays: "complianceNoncurrentVersionDays",
+    databaseName: "complianceDatabase",
+    customInventoryTypes: "complianceCustomInventoryTypes",
+    workgroupName: "athenaWorkgroup",
+    bytesScannedCutoffPerQuery: "athenaBytesScannedCutoff",
+    resultsExpirationDays: "athenaResultsExpirationDays",
+  },
+};
+
+/** Maps a component's ArgumentError onto the config key the user set. */
+export function toConfigError(err: ArgumentError): ConfigError {
+  if (err.component === "ComplianceControls" && err.field.startsWith("controls.")) {
+    return new ConfigError(
+      "complianceControls",
+      `${err.field.slice("controls.".length)} ${err.problem}`,
+    );
+  }
+  const key = CONFIG_KEY_FOR[err.component]?.[err.field.split(/[.[]/)[0]];
+  if (key)
+    return new ConfigError(
+      key,
+      err.field.slice(err.field.split(/[.[]/)[0].length) + " " + err.problem,
+    );
+  return new ConfigError(err.field, err.problem);
 }
 
 /**
@@ -157,17 +373,60 @@ export function parseStackConfig(
 export function loadFleetArgs(
   raw: RawConfig,
   context: { project: string; stack: string; presentKeys?: readonly string[] },
-): HybridFleetArgs & StackConfig {
+): HybridFleetArgs & { readonly settings: StackConfig } {
   const settings = parseStackConfig(raw, context);
-  const args: HybridFleetArgs & StackConfig = {
-    ...settings,
+  const orUndefined = <T>(values: readonly T[]): T[] | undefined =>
+    values.length > 0 ? [...values] : undefined;
+  const args: HybridFleetArgs = {
+    fleetName: settings.fleetName,
+    environment: settings.environment,
+    fleetTagKey: settings.fleetTagKey,
+    modeTagKey: settings.modeTagKey,
+    environmentTagKey: settings.environmentTagKey,
+    defaultMode: settings.defaultMode,
+    activationTtlMinutes: settings.activationTtlMinutes,
+    throttleRateLimit: settings.throttleRateLimit,
+    throttleBurstLimit: settings.throttleBurstLimit,
+    logRetentionDays: settings.logRetentionDays,
+    ec2Auth: settings.ec2Auth,
+    allowedAccounts: settings.allowedAccounts,
+    tokenAuth: settings.tokenAuth,
+    bootstrapTokens: settings.bootstrapTokens,
+    allowedTags: settings.allowedTags,
+    manageApiGatewayAccount: settings.manageApiGatewayAccount,
+    compliance: {
+      controls: settings.complianceControls,
+      maxConcurrency: settings.associationMaxConcurrency,
+      maxErrors: settings.associationMaxErrors,
+      syncCompliance: settings.associationSyncCompliance as "AUTO" | "MANUAL",
+      outputExpirationDays: settings.associationOutputExpirationDays,
+      outputPrefix: settings.associationOutputPrefix,
+    },
+    sync: settings.complianceSync && {
+      prefix: settings.complianceSyncPrefix,
+      additionalSyncRegions: orUndefined(settings.complianceSyncRegions),
+      sourceAccountIds: orUndefined(settings.complianceSourceAccounts),
+      queryRegions: orUndefined(settings.complianceQueryRegions),
+      kmsKeyArn: settings.complianceKmsKeyArn || undefined,
+      createKmsKey: settings.complianceCreateKmsKey,
+      retainDataOnDelete: settings.complianceRetainData,
+      protectData: settings.complianceProtectData,
+      staleComplianceDays: settings.complianceStaleDays,
+      staleInventoryDays: settings.complianceStaleInventoryDays || undefined,
+      noncurrentVersionDays: settings.complianceNoncurrentVersionDays,
+      databaseName: settings.complianceDatabase || undefined,
+      customInventoryTypes: orUndefined(settings.complianceCustomInventoryTypes),
+      workgroupName: settings.athenaWorkgroup || undefined,
+      bytesScannedCutoffPerQuery: settings.athenaBytesScannedCutoff,
+      resultsExpirationDays: settings.athenaResultsExpirationDays,
+    },
     tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
   };
   try {
     validateHybridFleetArgs(args);
   } catch (err) {
-    if (err instanceof ArgumentError) throw new ConfigError(err.field, err.problem);
+    if (err instanceof ArgumentError) throw toConfigError(err);
     throw err;
   }
-  return args;
+  return { ...args, settings };
 }

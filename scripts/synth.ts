@@ -68,7 +68,7 @@ function summary(r: RecordedResource): string {
       )
       .slice(0, 3);
   return keys
-    .filter((k) => r.inputs[k] !== undefined)
+    .filter((k) => r.inputs[k] !== undefined && !/\n/.test(String(r.inputs[k])))
     .map(
       (k) => `${k}=${typeof r.inputs[k] === "string" ? r.inputs[k] : JSON.stringify(r.inputs[k])}`,
     )

@@ -17,14 +17,41 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     await unwrap(program.activationUrl);
   });
 
-  it("builds one HybridFleet holding the activation API", () => {
+  it("builds one HybridFleet holding the activation API, the compliance controls and the sync", () => {
     assert.equal(resourcesOfType("ssm-hybrid-fleet:index:HybridFleet").length, 1);
-    const api = resourcesOfType("ssm-hybrid-fleet:activation:ActivationApi");
-    assert.equal(api.length, 1);
-    assert.equal(
-      api[0].parent,
-      "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet",
+    for (const type of [
+      "ssm-hybrid-fleet:activation:ActivationApi",
+      "ssm-hybrid-fleet:compliance:ComplianceControls",
+      "ssm-hybrid-fleet:compliance:ComplianceSync",
+    ]) {
+      const parts = resourcesOfType(type);
+      assert.equal(parts.length, 1, type);
+      assert.equal(
+        parts[0].parent,
+        "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet",
+      );
+    }
+  });
+
+  it("lets the managed-instance role write association output", () => {
+    const [write] = resourcesOfType("aws:iam/rolePolicy:RolePolicy").filter(
+      (p) => p.name === "fleet-compliance-output-write",
     );
+    assert.equal(write.inputs.role, "fleet-activation-managed-instance");
+  });
+
+  it("applies the stack's control settings: anti-virus mandated, so no report association", () => {
+    const associations = resourcesOfType("aws:ssm/association:Association");
+    assert.deepEqual(associations.map((a) => a.name).sort(), [
+      "fleet-compliance-antivirus-enforce",
+      "fleet-compliance-cis-enforce",
+      "fleet-compliance-cis-report",
+      "fleet-compliance-inventory",
+      "fleet-compliance-patch-enforce",
+      "fleet-compliance-patch-report",
+    ]);
+    const av = associations.find((a) => a.name === "fleet-compliance-antivirus-enforce");
+    assert.deepEqual(av?.inputs.targets, [{ key: "tag:HybridFleet", values: ["acme-dev"] }]);
   });
 
   it("passes the stack config through to the function", () => {
@@ -51,6 +78,12 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       "fleet-activation-managed-instance",
     );
     assert.deepEqual(program.fleetTag, { key: "HybridFleet", value: "acme-dev" });
+    assert.equal(await unwrap(program.complianceDatabaseName), "fleet_sync");
+    assert.deepEqual(await unwrap(program.documentNames), {
+      agentInstall: "HybridFleet-acme-dev-AgentInstall",
+      antivirus: "HybridFleet-acme-dev-Antivirus",
+      cis: "HybridFleet-acme-dev-CIS",
+    });
   });
 
   it("npm run synth prints every resource and writes them as JSON", async () => {
@@ -70,7 +103,8 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     assert.equal(stage.inputs.stageName, "latest");
     assert.equal(stage.parent, "fleet-activation");
     const policy = written.resources.find(
-      (r: { type: string }) => r.type === "aws:iam/rolePolicy:RolePolicy",
+      (r: { name: string }) =>
+        r.name === "fleet-activation-function" && "policy" in (r as { inputs: object }).inputs,
     );
     assert.equal(policy.inputs.policy.Statement[2].Action, "iam:PassRole");
     assert.equal(

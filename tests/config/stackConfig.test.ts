@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { CONFIG_SCHEMA, PROJECT } from "../../config/schema";
-import { loadFleetArgs, parseStackConfig } from "../../config/stackConfig";
+import { loadFleetArgs, parseControlLines, parseStackConfig } from "../../config/stackConfig";
+import { projectConfigBlock, readmeConfigRows } from "../../scripts/config-docs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const ctx = { project: PROJECT, stack: "dev" };
@@ -14,20 +15,22 @@ describe("stack config", () => {
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
     assert.equal(project.name, PROJECT);
     assert.equal(project.main, "index.ts");
-    const expected: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(CONFIG_SCHEMA)) {
-      expected[key] = {
-        type: v.type,
-        ...(v.type === "array" ? { items: { type: "string" } } : {}),
-        description: v.description,
-        default: v.default,
-      };
+    assert.deepEqual(project.config, projectConfigBlock(), "run npm run config:docs");
+    for (const [key, decl] of Object.entries(
+      project.config as Record<string, Record<string, unknown>>,
+    )) {
+      assert.ok(["string", "integer", "boolean", "array"].includes(decl.type as string), key);
+      assert.ok(typeof decl.description === "string" && decl.description.length > 10, key);
+      assert.ok("default" in decl, key);
     }
-    assert.deepEqual(project.config, expected);
   });
 
   it("README documents every key with its default", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    assert.ok(
+      readme.includes(readmeConfigRows()),
+      "README config table is stale: run npm run config:docs",
+    );
     for (const [key, v] of Object.entries(CONFIG_SCHEMA)) {
       const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\``));
       assert.ok(row, `README has no row for ${key}`);
@@ -74,7 +77,76 @@ describe("stack config", () => {
       bootstrapTokens: [],
       allowedTags: {},
       manageApiGatewayAccount: true,
+      complianceControls: {},
+      associationMaxConcurrency: "10%",
+      associationMaxErrors: "10%",
+      associationSyncCompliance: "AUTO",
+      associationOutputExpirationDays: 30,
+      associationOutputPrefix: "association-output",
+      complianceSync: true,
+      complianceSyncPrefix: "ssm-sync",
+      complianceSyncRegions: [],
+      complianceSourceAccounts: [],
+      complianceQueryRegions: [],
+      complianceKmsKeyArn: "",
+      complianceCreateKmsKey: false,
+      complianceRetainData: true,
+      complianceProtectData: false,
+      complianceStaleDays: 90,
+      complianceStaleInventoryDays: 0,
+      complianceNoncurrentVersionDays: 30,
+      complianceDatabase: "",
+      complianceCustomInventoryTypes: [],
+      athenaWorkgroup: "",
+      athenaBytesScannedCutoff: 1073741824,
+      athenaResultsExpirationDays: 7,
     });
+  });
+
+  it("parses complianceControls lines into nested, typed settings", () => {
+    assert.deepEqual(
+      parseControlLines([
+        'antivirus mandatory=true maxDefinitionsAgeHours=48 linux.installArgs="--quiet --accept eula" linux.serviceName=falcon-sensor',
+        "cis enabled=false",
+        'inventory parameters.files=Enabled schedule="rate(12 hours)"',
+        "patch",
+      ]),
+      {
+        antivirus: {
+          mandatory: true,
+          maxDefinitionsAgeHours: 48,
+          linux: { installArgs: "--quiet --accept eula", serviceName: "falcon-sensor" },
+        },
+        cis: { enabled: false },
+        inventory: { parameters: { files: "Enabled" }, schedule: "rate(12 hours)" },
+        patch: {},
+      },
+    );
+  });
+
+  it("passes the dev stack's controls and sync settings to the components", () => {
+    const args = loadFleetArgs(
+      from({
+        complianceControls: JSON.stringify([
+          "antivirus mandatory=true windows.serviceName=WinDefend",
+        ]),
+        associationMaxErrors: "5",
+        complianceSync: "false",
+      }),
+      ctx,
+    );
+    assert.deepEqual(args.compliance?.controls, {
+      antivirus: { mandatory: true, windows: { serviceName: "WinDefend" } },
+    });
+    assert.equal(args.compliance?.maxErrors, "5");
+    assert.equal(args.sync, false);
+    const withSync = loadFleetArgs(
+      from({ complianceSyncRegions: '["eu-west-1"]', complianceKmsKeyArn: "" }),
+      ctx,
+    );
+    assert.ok(withSync.sync);
+    assert.deepEqual(withSync.sync.additionalSyncRegions, ["eu-west-1"]);
+    assert.equal(withSync.sync.kmsKeyArn, undefined);
   });
 
   it("parses token and tag lines", () => {
@@ -176,6 +248,32 @@ describe("stack config", () => {
       "config ssm-hybrid-fleet:bootstrapTokens[0].sha256 must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)",
     ],
   ];
+  rangeRefusals.push(
+    [
+      { associationMaxConcurrency: "200%" },
+      'config ssm-hybrid-fleet:associationMaxConcurrency must be a count or percentage like "10" or "10%" (^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$), got "200%"',
+    ],
+    [
+      { athenaBytesScannedCutoff: "5" },
+      "config ssm-hybrid-fleet:athenaBytesScannedCutoff must be a whole number of bytes ≥ 10485760 (10 MB), got 5",
+    ],
+    [
+      { complianceControls: '["antivirus maxDefinitionsAgeHours=0"]' },
+      "config ssm-hybrid-fleet:complianceControls antivirus.maxDefinitionsAgeHours must be a whole number from 1 to 9999, got 0",
+    ],
+    [
+      { complianceControls: '["cis severity=HUGE"]' },
+      'config ssm-hybrid-fleet:complianceControls cis.severity must be one of CRITICAL, HIGH, MEDIUM, LOW, UNSPECIFIED, got "HUGE"',
+    ],
+    [
+      { complianceSyncRegions: '["mars-1"]' },
+      'config ssm-hybrid-fleet:complianceSyncRegions "mars-1" is not an AWS region like ap-southeast-2',
+    ],
+    [
+      { complianceStaleDays: "1" },
+      "config ssm-hybrid-fleet:complianceStaleDays must be a whole number of days from 7 to 3650, got 1",
+    ],
+  );
   for (const [values, message] of rangeRefusals) {
     it(`refuses ${Object.keys(values)[0]}=${Object.values(values)[0]} through the components' validators`, () => {
       assert.throws(
