@@ -103,8 +103,8 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     assert.equal(stage.inputs.stageName, "latest");
     assert.equal(stage.parent, "fleet-activation");
     const policy = written.resources.find(
-      (r: { name: string }) =>
-        r.name === "fleet-activation-function" && "policy" in (r as { inputs: object }).inputs,
+      (r: { name: string; inputs: object }) =>
+        r.name === "fleet-activation-function" && "policy" in r.inputs,
     );
     assert.equal(policy.inputs.policy.Statement[2].Action, "iam:PassRole");
     assert.equal(
