@@ -1,0 +1,501 @@
+#!/usr/bin/env bash
+# Registers this machine with AWS Systems Manager as a hybrid managed node (mi-...) through
+# the fleet's activation API. Runs at first boot (EC2 user data) or from any provisioning
+# tool on-premises. register.ps1 is its line-by-line twin for Windows: change both together
+# (tests/bootstrap/drift.test.ts compares their help tables, exit codes and messages).
+set -euo pipefail
+# Byte semantics for the JSON scanner and URL encoder, whatever the machine's locale.
+export LC_ALL=C
+
+# Filled in by components/userData.ts; --api-url or HF_API_URL take precedence.
+readonly BAKED_API_URL=''
+
+# Retry policy. bench/burst.bench.ts reads these lines, so keep `readonly NAME=integer`.
+readonly DEFAULT_MAX_ATTEMPTS=120
+readonly DEFAULT_MAX_TIME=900
+readonly DEFAULT_BACKOFF_BASE_MS=1000
+readonly DEFAULT_BACKOFF_CAP_MS=20000
+
+readonly E_OK=0
+readonly E_USAGE=2
+readonly E_IDENTITY=3
+readonly E_BAD_REQUEST=4
+readonly E_DENIED=5
+readonly E_CONFLICT=6
+readonly E_UNAVAILABLE=7
+readonly E_RESPONSE=8
+readonly E_INSTALL=9
+readonly E_REGISTER=10
+readonly E_SERVICE=11
+readonly E_UNCONFIRMED=12
+readonly E_PREREQ=13
+
+usage() {
+  cat <<'EOF'
+Usage: register.sh [options]
+Registers this machine with AWS Systems Manager (hybrid, mi-...) via the fleet's activation API.
+On EC2 it proves itself with the IMDSv2 instance identity; elsewhere with a bootstrap token.
+
+Options:
+  --api-url URL          HF_API_URL            activation API base URL (default: filled in by the stack)
+  --name NAME            HF_NAME               on-premises name (default: the hostname; EC2 always uses its instance ID)
+  --token TOKEN          HF_TOKEN              bootstrap token hft_... (on-premises)
+  --token-file PATH      HF_TOKEN_FILE         file holding the bootstrap token (keeps it out of the process list)
+  --tag KEY=VALUE        HF_TAGS               extra tag the API allows; repeatable (env: comma-separated)
+  --no-ec2               HF_NO_EC2             skip the EC2 identity even if IMDS answers (env: 1)
+  --force                HF_FORCE              re-register even if already registered (env: 1)
+  --max-attempts N       HF_MAX_ATTEMPTS       most API calls before giving up (default 120)
+  --max-time SECONDS     HF_MAX_TIME           most seconds spent calling the API (default 900)
+  --help                 -                     print this help and exit 0
+
+Endpoints and overrides (environment only):
+  HF_IMDS_URL            EC2 instance metadata base URL (default http://169.254.169.254)
+  HF_AGENT_BIN           SSM agent executable (default: the installed amazon-ssm-agent)
+  HF_SERVICE_CMD         service manager, run as: CMD stop|restart SERVICE (default: systemctl, service or Restart-Service)
+  HF_REGISTRATION_FILE   agent registration file (default /var/lib/amazon/ssm/registration or %ProgramData%\Amazon\SSM\InstanceData\registration)
+  HF_AGENT_BUCKET_URL    agent download base URL (default: the region's amazon-ssm-REGION bucket)
+  HF_INSTALL_CMD         installer, run as: CMD PACKAGE_FILE [ARGS] (default: dnf, yum, zypper, dpkg or the Windows setup)
+  HF_OS_RELEASE          os-release file choosing rpm or deb (Linux only; default /etc/os-release)
+  HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
+  HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
+  HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
+
+Exit codes:
+  0   registered, or already registered (nothing to do)
+  2   usage error
+  3   no identity: not on EC2 and no bootstrap token
+  4   the API refused the request as malformed (400)
+  5   the API denied the proof, account or name (401, 403)
+  6   the name is held by another registered, online node (409)
+  7   the API stayed unavailable (429, 5xx, network) within the attempt and time bounds
+  8   the API answered something unusable
+  9   the SSM agent is missing and could not be installed
+  10  the SSM agent refused the registration
+  11  the SSM agent service could not be restarted
+  12  the registration file holds no mi- ID after registering
+  13  a required tool is missing
+EOF
+}
+
+log() { printf 'register.sh: %s\n' "$1" >&2; }
+
+# One line, then the exit code: provisioning logs show the reason without the context.
+fail() {
+  printf 'register.sh: error: %s\n' "$2" >&2
+  exit "$1"
+}
+
+# Untrusted text (API messages) reaches the log as one printable line of bounded length.
+one_line() {
+  local s
+  s=$(printf '%s' "$1" | tr -c '[:print:]' ' ')
+  printf '%s' "${s:0:300}"
+}
+
+# ---------------------------------------------------------------- arguments
+API_URL=${HF_API_URL:-}
+NAME=${HF_NAME:-}
+TOKEN=${HF_TOKEN:-}
+TOKEN_FILE=${HF_TOKEN_FILE:-}
+NO_EC2=${HF_NO_EC2:-0}
+FORCE=${HF_FORCE:-0}
+MAX_ATTEMPTS=${HF_MAX_ATTEMPTS:-$DEFAULT_MAX_ATTEMPTS}
+MAX_TIME=${HF_MAX_TIME:-$DEFAULT_MAX_TIME}
+TAGS=()
+if [[ -n ${HF_TAGS:-} ]]; then
+  IFS=',' read -r -a TAGS <<<"$HF_TAGS"
+fi
+
+need_value() {
+  [[ $# -ge 2 && -n $2 ]] || fail "$E_USAGE" "option $1 needs a value (see --help)"
+}
+
+while [[ $# -gt 0 ]]; do
+  opt=$1
+  if [[ $opt == --*=* ]]; then
+    set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
+    opt=$1
+  fi
+  case $opt in
+    --api-url) need_value "$@"; API_URL=$2; shift 2 ;;
+    --name) need_value "$@"; NAME=$2; shift 2 ;;
+    --token) need_value "$@"; TOKEN=$2; shift 2 ;;
+    --token-file) need_value "$@"; TOKEN_FILE=$2; shift 2 ;;
+    --tag) need_value "$@"; TAGS+=("$2"); shift 2 ;;
+    --no-ec2) NO_EC2=1; shift ;;
+    --force) FORCE=1; shift ;;
+    --max-attempts) need_value "$@"; MAX_ATTEMPTS=$2; shift 2 ;;
+    --max-time) need_value "$@"; MAX_TIME=$2; shift 2 ;;
+    --help | -h) usage; exit "$E_OK" ;;
+    *) fail "$E_USAGE" "unknown option $(one_line "$opt") (see --help)" ;;
+  esac
+done
+
+API_URL=${API_URL:-$BAKED_API_URL}
+IMDS_URL=${HF_IMDS_URL:-http://169.254.169.254}
+REGISTRATION_FILE=${HF_REGISTRATION_FILE:-/var/lib/amazon/ssm/registration}
+BACKOFF_BASE_MS=${HF_BACKOFF_BASE_MS:-$DEFAULT_BACKOFF_BASE_MS}
+BACKOFF_CAP_MS=${HF_BACKOFF_CAP_MS:-$DEFAULT_BACKOFF_CAP_MS}
+
+[[ $API_URL =~ ^https?://[^[:space:]\"\'\\]+$ ]] ||
+  fail "$E_USAGE" "API URL missing or not http(s)://...: give --api-url or HF_API_URL"
+API_URL=${API_URL%/}
+[[ $MAX_ATTEMPTS =~ ^[1-9][0-9]{0,3}$ ]] || fail "$E_USAGE" "--max-attempts must be a whole number from 1 to 9999"
+[[ $MAX_TIME =~ ^[1-9][0-9]{0,5}$ ]] || fail "$E_USAGE" "--max-time must be a whole number of seconds from 1 to 999999"
+[[ $BACKOFF_BASE_MS =~ ^[1-9][0-9]{0,6}$ ]] || fail "$E_USAGE" "HF_BACKOFF_BASE_MS must be a whole number of milliseconds from 1 to 9999999"
+[[ $BACKOFF_CAP_MS =~ ^[1-9][0-9]{0,6}$ ]] || fail "$E_USAGE" "HF_BACKOFF_CAP_MS must be a whole number of milliseconds from 1 to 9999999"
+if [[ -n $TOKEN_FILE ]]; then
+  [[ -r $TOKEN_FILE ]] || fail "$E_USAGE" "token file $(one_line "$TOKEN_FILE") is not readable"
+  TOKEN=$(tr -d '[:space:]' <"$TOKEN_FILE")
+fi
+# A malformed token is refused here so that it never travels; its value is never printed.
+[[ -z $TOKEN || $TOKEN =~ ^hft_[A-Za-z0-9_-]{43}$ ]] ||
+  fail "$E_USAGE" "the bootstrap token must be hft_ followed by 43 base64url characters"
+for tag in "${TAGS[@]+"${TAGS[@]}"}"; do
+  [[ $tag =~ ^[^=]+=.*$ ]] || fail "$E_USAGE" "--tag must be KEY=VALUE, got $(one_line "$tag")"
+done
+
+for tool in base64 tr sed grep mktemp; do
+  command -v "$tool" >/dev/null 2>&1 || fail "$E_PREREQ" "required tool $tool is not installed" # (Linux only)
+done
+if command -v curl >/dev/null 2>&1; then
+  HTTP_TOOL=curl
+elif command -v wget >/dev/null 2>&1; then
+  HTTP_TOOL=wget
+else
+  fail "$E_PREREQ" "required tool curl (or wget) is not installed" # (Linux only)
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+# IMDS answers only on the link-local address: a configured HTTP proxy must not carry it.
+IMDS_HOST=${IMDS_URL#*://}
+IMDS_HOST=${IMDS_HOST%%[:/]*}
+export no_proxy="$IMDS_HOST${no_proxy:+,$no_proxy}" NO_PROXY="$IMDS_HOST${NO_PROXY:+,$NO_PROXY}"
+
+# ---------------------------------------------------------------- already registered?
+registered_id() {
+  [[ -r $REGISTRATION_FILE ]] || return 1
+  local content
+  content=$(tr -d '\n\r' <"$REGISTRATION_FILE")
+  [[ $content =~ \"ManagedInstanceID\"[[:space:]]*:[[:space:]]*\"(mi-[0-9a-f]{17})\" ]] || return 1
+  printf '%s' "${BASH_REMATCH[1]}"
+}
+
+if [[ $FORCE != 1 ]] && existing=$(registered_id); then
+  log "already registered as $existing; nothing to do (--force re-registers)"
+  exit "$E_OK"
+fi
+
+# ---------------------------------------------------------------- HTTP
+# Sets HTTP_STATUS (000 when no HTTP answer came back). Headers travel in a private config
+# file (curl -K, WGETRC), never through the process list. Each attempt forks only the HTTP
+# tool: a burst of machines sharing a host (or a small VM) spends its CPU on requests.
+http_request() { # method url headers-file out-body out-headers max-seconds
+  local method=$1 url=$2 hdrs=$3 body=$4 heads=$5 secs=$6 line
+  : >"$body"
+  : >"$heads"
+  if [[ ! -e $hdrs.rc ]]; then
+    while IFS= read -r line; do
+      if [[ $HTTP_TOOL == curl ]]; then
+        line=${line//\\/\\\\}
+        printf 'header = "%s"\n' "${line//\"/\\\"}"
+      else
+        printf 'header = %s\n' "$line"
+      fi
+    done <"$hdrs" >"$hdrs.rc"
+  fi
+  HTTP_STATUS=000
+  if [[ $HTTP_TOOL == curl ]]; then
+    curl -sS -K "$hdrs.rc" -X "$method" -o "$body" -D "$heads" -w '%{http_code}' \
+      --connect-timeout 5 --max-time "$secs" "$url" >"$WORK/status" 2>/dev/null || true
+    read -r HTTP_STATUS <"$WORK/status" || true
+  else
+    WGETRC=$hdrs.rc wget -q -S --content-on-error --method="$method" -O "$body" \
+      --timeout="$secs" --tries=1 "$url" 2>"$heads" || true
+    while IFS= read -r line; do
+      [[ $line =~ ^[[:space:]]*HTTP/[0-9.]+[[:space:]]([0-9]{3}) ]] && HTTP_STATUS=${BASH_REMATCH[1]}
+    done <"$heads"
+  fi
+  [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
+}
+
+# ---------------------------------------------------------------- JSON (flat objects only)
+declare -A JSON=()
+
+json_unescape() {
+  local s=$1 out='' hex code c
+  while [[ $s == *\\* ]]; do
+    out+=${s%%\\*}
+    s=${s#*\\}
+    case ${s:0:1} in
+      '"' | \\ | /) out+=${s:0:1}; s=${s:1} ;;
+      b | f | n | r | t) out+=' '; s=${s:1} ;;
+      u)
+        hex=${s:1:4}
+        [[ $hex =~ ^[0-9a-fA-F]{4}$ ]] || return 1
+        code=$((16#$hex))
+        if ((code >= 32 && code < 127)); then
+          printf -v c '%b' "\\x$(printf '%02x' "$code")"
+          out+=$c
+        else
+          out+='?'
+        fi
+        s=${s:5}
+        ;;
+      *) return 1 ;;
+    esac
+  done
+  printf '%s' "$out$s"
+}
+
+# Fills JSON[key]=value from a flat object; anything nested or malformed is refused.
+json_parse() {
+  local s=$1 key value
+  local re_key='^[[:space:]]*"(([^"\\]|\\.)*)"[[:space:]]*:[[:space:]]*'
+  local re_string='^"(([^"\\]|\\.)*)"'
+  local re_literal='^(null|true|false|-?[0-9][0-9.eE+-]*)'
+  JSON=()
+  [[ $s =~ ^[[:space:]]*\{ ]] || return 1
+  s=${s:${#BASH_REMATCH[0]}}
+  [[ $s =~ ^[[:space:]]*\}[[:space:]]*$ ]] && return 0
+  while :; do
+    [[ $s =~ $re_key ]] || return 1
+    key=$(json_unescape "${BASH_REMATCH[1]}") || return 1
+    s=${s:${#BASH_REMATCH[0]}}
+    if [[ $s =~ $re_string ]]; then
+      value=$(json_unescape "${BASH_REMATCH[1]}") || return 1
+    elif [[ $s =~ $re_literal ]]; then
+      value=${BASH_REMATCH[1]}
+    else
+      return 1
+    fi
+    s=${s:${#BASH_REMATCH[0]}}
+    JSON[$key]=$value
+    if [[ $s =~ ^[[:space:]]*,[[:space:]]* ]]; then
+      s=${s:${#BASH_REMATCH[0]}}
+    elif [[ $s =~ ^[[:space:]]*\}[[:space:]]*$ ]]; then
+      return 0
+    else
+      return 1
+    fi
+  done
+}
+
+urlencode() {
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      [A-Za-z0-9._~-]) out+=$c ;;
+      *) printf -v c '%%%02X' "'$c"; out+=${c: -3} ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# ---------------------------------------------------------------- identity
+IDENTITY=token
+: >"$WORK/api-headers"
+printf 'Accept: application/json\n' >>"$WORK/api-headers"
+
+imds_get() { # path -> body file $WORK/imds; returns non-zero unless 200
+  http_request GET "$IMDS_URL$1" "$WORK/imds-headers" "$WORK/imds" "$WORK/imds-heads" 3
+  [[ $HTTP_STATUS == 200 && -s $WORK/imds ]]
+}
+
+if [[ $NO_EC2 != 1 ]]; then
+  printf 'X-aws-ec2-metadata-token-ttl-seconds: 300\n' >"$WORK/imds-put"
+  http_request PUT "$IMDS_URL/latest/api/token" "$WORK/imds-put" "$WORK/imds-token" "$WORK/imds-heads" 3
+  if [[ $HTTP_STATUS == 200 && -s $WORK/imds-token ]]; then
+    printf 'X-aws-ec2-metadata-token: %s\n' "$(tr -d '\r\n' <"$WORK/imds-token")" >"$WORK/imds-headers"
+    if imds_get /latest/dynamic/instance-identity/document &&
+      json_parse "$(<"$WORK/imds")" && [[ ${JSON[instanceId]:-} =~ ^i-[0-9a-f]{8,17}$ ]]; then
+      NAME=${JSON[instanceId]}
+      cp "$WORK/imds" "$WORK/document"
+      if imds_get /latest/dynamic/instance-identity/rsa2048; then
+        KIND=rsa2048
+      elif imds_get /latest/dynamic/instance-identity/signature; then
+        KIND=signature
+      else
+        fail "$E_IDENTITY" "IMDS served the identity document but no rsa2048 or signature"
+      fi
+      {
+        printf 'X-Instance-Identity-Document: %s\n' "$(base64 <"$WORK/document" | tr -d '\r\n')"
+        printf 'X-Instance-Identity-Signature: %s\n' "$(tr -d '\r\n' <"$WORK/imds")"
+        printf 'X-Instance-Identity-Signature-Kind: %s\n' "$KIND"
+      } >>"$WORK/api-headers"
+      IDENTITY=ec2
+      [[ -z $TOKEN ]] || log "on EC2: using the instance identity; the token is ignored (--no-ec2 uses it)"
+    fi
+  fi
+fi
+
+if [[ $IDENTITY == token ]]; then
+  [[ -n $TOKEN ]] ||
+    fail "$E_IDENTITY" "no identity: not on EC2 (or --no-ec2) and no bootstrap token (--token, --token-file, HF_TOKEN, HF_TOKEN_FILE)"
+  NAME=${NAME:-$(hostname 2>/dev/null || uname -n)}
+  printf 'Authorization: Bearer %s\n' "$TOKEN" >>"$WORK/api-headers"
+fi
+[[ -n $NAME ]] || fail "$E_USAGE" "the machine name is empty: give --name or HF_NAME"
+
+QUERY="name=$(urlencode "$NAME")"
+for tag in "${TAGS[@]+"${TAGS[@]}"}"; do
+  QUERY+="&tag.$(urlencode "${tag%%=*}")=$(urlencode "${tag#*=}")"
+done
+
+# ---------------------------------------------------------------- activation API
+# Full jitter: the delay is uniform in [0, min(cap, base * 2^(n-1))]. A Retry-After of S
+# seconds moves the window to [S, 2S]: never earlier than asked, and spread so that the
+# machines told to wait do not all come back in the same instant.
+backoff_ms() { # failed-attempt-number retry-after-seconds -> DELAY
+  local n=$1 ra=$2 ceiling=$BACKOFF_BASE_MS i
+  for ((i = 1; i < n && ceiling < BACKOFF_CAP_MS; i++)); do ceiling=$((ceiling * 2)); done
+  ((ceiling <= BACKOFF_CAP_MS)) || ceiling=$BACKOFF_CAP_MS
+  if [[ -n $ra ]] && ((ra > 0)); then
+    DELAY=$((ra * 1000 + (RANDOM * 32768 + RANDOM) % (ra * 1000 + 1)))
+  else
+    DELAY=$(((RANDOM * 32768 + RANDOM) % (ceiling + 1)))
+  fi
+}
+
+log "requesting an activation for $NAME ($IDENTITY identity)"
+attempt=0
+start=$SECONDS
+while :; do
+  attempt=$((attempt + 1))
+  http_request GET "$API_URL/activate?$QUERY" "$WORK/api-headers" "$WORK/body" "$WORK/heads" 30
+  status=$HTTP_STATUS
+  case $status in
+    200) break ;;
+    400 | 401 | 403 | 409)
+      json_parse "$(<"$WORK/body")" || JSON=()
+      message=$(one_line "${JSON[message]:-no message}")
+      code=$(one_line "${JSON[error]:-}")
+      case $status in
+        400) fail "$E_BAD_REQUEST" "activation API refused the request (HTTP $status $code): $message" ;;
+        409) fail "$E_CONFLICT" "activation API: name in use (HTTP $status $code): $message" ;;
+        *) fail "$E_DENIED" "activation API denied the request (HTTP $status $code): $message" ;;
+      esac
+      ;;
+    000 | 429 | 5[0-9][0-9]) ;;
+    *) fail "$E_RESPONSE" "activation API answered HTTP $status (check the API URL)" ;;
+  esac
+  retry_after=''
+  while IFS= read -r line; do
+    [[ $line =~ ^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]:[[:space:]]*([0-9]{1,5})[[:space:]]*$ ]] &&
+      retry_after=${BASH_REMATCH[1]}
+  done <"$WORK/heads"
+  elapsed=$((SECONDS - start))
+  backoff_ms "$attempt" "$retry_after"
+  delay=$DELAY
+  if ((attempt >= MAX_ATTEMPTS || elapsed * 1000 + delay > MAX_TIME * 1000)); then
+    fail "$E_UNAVAILABLE" "activation API unavailable after $attempt attempts in ${elapsed}s (last HTTP $status)"
+  fi
+  log "attempt $attempt: HTTP $status; retrying in ${delay}ms"
+  printf -v pause '%d.%03d' $((delay / 1000)) $((delay % 1000))
+  sleep "$pause"
+done
+
+json_parse "$(<"$WORK/body")" || fail "$E_RESPONSE" "activation API answered 200 with a body that is not a flat JSON object"
+ACTIVATION_ID=${JSON[activationId]:-}
+ACTIVATION_CODE=${JSON[activationCode]:-}
+REGION=${JSON[region]:-}
+[[ $ACTIVATION_ID =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]] ||
+  fail "$E_RESPONSE" "activation API answered without a valid activationId"
+[[ $ACTIVATION_CODE =~ ^[A-Za-z0-9+/=]{20,250}$ ]] ||
+  fail "$E_RESPONSE" "activation API answered without a valid activationCode"
+[[ $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$ ]] ||
+  fail "$E_RESPONSE" "activation API answered without a valid region"
+log "got activation $ACTIVATION_ID in $REGION after $attempt attempt(s)"
+
+# ---------------------------------------------------------------- agent
+SERVICE=amazon-ssm-agent
+find_agent() {
+  if [[ -n ${HF_AGENT_BIN:-} ]]; then
+    [[ -x $HF_AGENT_BIN ]] && AGENT=$HF_AGENT_BIN
+  elif AGENT=$(command -v amazon-ssm-agent 2>/dev/null); then
+    :
+  elif [[ -x /usr/bin/amazon-ssm-agent ]]; then
+    AGENT=/usr/bin/amazon-ssm-agent
+  elif [[ -x /snap/amazon-ssm-agent/current/amazon-ssm-agent ]]; then
+    AGENT=/snap/amazon-ssm-agent/current/amazon-ssm-agent
+    SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent
+  fi
+  [[ -n ${AGENT:-} ]]
+}
+
+install_agent() {
+  local os_release=${HF_OS_RELEASE:-/etc/os-release} arch=${HF_ARCH:-$(uname -m)} ids='' family dir ext pkg url cmd
+  if [[ -r $os_release ]]; then
+    ids=$(sed -n 's/^\(ID\|ID_LIKE\)=["'\'']\{0,1\}\([^"'\'']*\).*/\2/p' "$os_release" | tr '\n' ' ')
+  fi
+  case " $ids " in
+    *" debian "* | *" ubuntu "*) family=debian; ext=deb ;;
+    *" amzn "* | *" rhel "* | *" fedora "* | *" centos "* | *" suse "* | *" sles "* | *" opensuse "*) family=linux; ext=rpm ;;
+    *) fail "$E_INSTALL" "SSM agent missing and this OS is not supported (os-release ID: $(one_line "$ids"))" ;; # (Linux only)
+  esac
+  case $arch in
+    x86_64 | amd64) dir=${family}_amd64 ;;
+    aarch64 | arm64) dir=${family}_arm64 ;;
+    *) fail "$E_INSTALL" "SSM agent missing and architecture $(one_line "$arch") is not supported" ;;
+  esac
+  url=${HF_AGENT_BUCKET_URL:-https://s3.$REGION.amazonaws.com/amazon-ssm-$REGION}
+  url=${url%/}/latest/$dir/amazon-ssm-agent.$ext
+  pkg=$WORK/amazon-ssm-agent.$ext
+  log "installing the SSM agent from $url"
+  : >"$WORK/no-headers"
+  http_request GET "$url" "$WORK/no-headers" "$pkg" "$WORK/pkg-heads" 300
+  [[ $HTTP_STATUS == 200 ]] || fail "$E_INSTALL" "SSM agent download failed from $url"
+  if [[ -n ${HF_INSTALL_CMD:-} ]]; then
+    read -r -a cmd <<<"$HF_INSTALL_CMD"
+  elif [[ $ext == deb ]]; then
+    cmd=(dpkg -i)
+  elif command -v dnf >/dev/null 2>&1; then
+    cmd=(dnf install -y)
+  elif command -v yum >/dev/null 2>&1; then
+    cmd=(yum install -y)
+  elif command -v zypper >/dev/null 2>&1; then
+    cmd=(zypper --non-interactive install --allow-unsigned-rpm)
+  else
+    cmd=(rpm -U)
+  fi
+  "${cmd[@]}" "$pkg" >&2 || fail "$E_INSTALL" "SSM agent install failed: ${cmd[*]}"
+}
+
+service_ctl() { # action
+  local cmd
+  if [[ -n ${HF_SERVICE_CMD:-} ]]; then
+    read -r -a cmd <<<"$HF_SERVICE_CMD"
+    "${cmd[@]}" "$1" "$SERVICE"
+  elif command -v systemctl >/dev/null 2>&1; then
+    systemctl "$1" "$SERVICE"
+  elif command -v service >/dev/null 2>&1; then
+    service "$SERVICE" "$1"
+  else
+    return 1
+  fi
+}
+
+if ! find_agent; then
+  install_agent
+  find_agent || fail "$E_INSTALL" "SSM agent still missing after install"
+fi
+
+# Stopping first matters on Debian/Ubuntu, where a running agent keeps its old identity.
+service_ctl stop >/dev/null 2>&1 || true
+log "registering with $AGENT"
+if ! "$AGENT" -register -code "$ACTIVATION_CODE" -id "$ACTIVATION_ID" -region "$REGION" -y >"$WORK/agent.log" 2>&1; then
+  detail=$(tail -n 1 "$WORK/agent.log")
+  fail "$E_REGISTER" "the SSM agent refused the registration: $(one_line "${detail//"$ACTIVATION_CODE"/<code>}")"
+fi
+service_ctl restart >&2 || fail "$E_SERVICE" "the SSM agent service could not be restarted ($SERVICE)"
+
+for _ in 1 2 3 4 5; do
+  if MI=$(registered_id); then
+    log "registered $NAME as $MI in $REGION"
+    exit "$E_OK"
+  fi
+  sleep 1
+done
+fail "$E_UNCONFIRMED" "no mi- ID in $REGISTRATION_FILE after registering"

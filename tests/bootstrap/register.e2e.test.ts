@@ -1,0 +1,540 @@
+/**
+ * End to end: the real `documents/bootstrap/register.sh`, run as a child process, against the
+ * REAL activation handler served by the local API Gateway adapter, with the fake SSM behind
+ * it, a fake IMDSv2 serving a real AWS-signed identity document, and a fake agent that
+ * records its arguments and writes the registration file.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { buildLinuxUserData } from "../../components/userData";
+import { realIdentity, startFakeImds, type FakeImds } from "./support/fakeImds";
+import {
+  CLOSED_URL,
+  GOOD_TOKEN,
+  REGION,
+  REGISTER_SH,
+  SUPPORT,
+  UNKNOWN_TOKEN,
+  newMachine,
+  runScript,
+  startLocalStack,
+  type LocalStack,
+  type Machine,
+} from "./support/harness";
+
+const INSTANCE_ID = "i-0c5541936caf78c12";
+
+describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)", function () {
+  this.timeout(60_000);
+  let stack: LocalStack;
+  let imds: FakeImds;
+
+  before(async () => {
+    stack = await startLocalStack();
+    imds = await startFakeImds(realIdentity());
+  });
+  after(async () => {
+    await stack?.close();
+    await imds?.close();
+  });
+
+  const onPrem = (m: Machine, extra: Record<string, string> = {}): Record<string, string> => ({
+    ...m.env,
+    HF_API_URL: stack.url,
+    HF_IMDS_URL: CLOSED_URL,
+    ...extra,
+  });
+
+  function codesIssued(): string[] {
+    return stack.ssm.activations.map((a) => a.ActivationCode);
+  }
+
+  function assertNoCodeLeaked(out: string): void {
+    for (const code of codesIssued())
+      assert.ok(!out.includes(code), "the activation code was printed");
+  }
+
+  it("EC2: proves itself with the real signed document and registers with exactly what the API issued", async () => {
+    const m = newMachine();
+    const before = stack.ssm.activations.length;
+    const imdsBefore = imds.requests.length;
+    const r = await runScript(REGISTER_SH, ["--name", "ignored-on-ec2"], {
+      ...m.env,
+      HF_API_URL: stack.url,
+      HF_IMDS_URL: imds.url,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(stack.ssm.activations.length, before + 1);
+    const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(activation.DefaultInstanceName, INSTANCE_ID);
+    assert.deepEqual(m.agentCalls(), [
+      [
+        "-register",
+        "-code",
+        activation.ActivationCode,
+        "-id",
+        activation.ActivationId,
+        "-region",
+        REGION,
+        "-y",
+      ],
+    ]);
+    // The issued pair is genuinely usable: the fake SSM accepts it as the agent would.
+    const node = stack.ssm.registerInstance(activation.ActivationId, activation.ActivationCode);
+    assert.match(node.InstanceId, /^mi-[0-9a-f]{17}$/);
+    // Free the name again for the other EC2 cases (same fixture instance ID).
+    stack.ssm.setPingStatus(node.InstanceId, "ConnectionLost");
+    assert.deepEqual(m.serviceCalls(), ["stop amazon-ssm-agent", "restart amazon-ssm-agent"]);
+    const mi = JSON.parse(fs.readFileSync(m.registrationFile, "utf8")).ManagedInstanceID as string;
+    assert.match(r.stderr, new RegExp(`registered ${INSTANCE_ID} as ${mi} in ${REGION}`));
+    assertNoCodeLeaked(r.stdout + r.stderr);
+    const seen = imds.requests.slice(imdsBefore);
+    assert.deepEqual(
+      seen.map((q) => `${q.method} ${q.path} ${q.status}`),
+      [
+        "PUT /latest/api/token 200",
+        "GET /latest/dynamic/instance-identity/document 200",
+        "GET /latest/dynamic/instance-identity/rsa2048 200",
+      ],
+    );
+  });
+
+  it("EC2: falls back to /signature when IMDS has no rsa2048", async () => {
+    const { document, signature } = realIdentity();
+    const oldImds = await startFakeImds({ document, signature });
+    try {
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, [], {
+        ...m.env,
+        HF_API_URL: stack.url,
+        HF_IMDS_URL: oldImds.url,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(oldImds.requests.map((q) => `${q.path} ${q.status}`).slice(-2), [
+        "/latest/dynamic/instance-identity/rsa2048 404",
+        "/latest/dynamic/instance-identity/signature 200",
+      ]);
+      const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+      assert.equal(m.agentCalls()[0][2], activation.ActivationCode);
+    } finally {
+      await oldImds.close();
+    }
+  });
+
+  it("EC2: the stack's user data (API URL baked in, no flags) registers the instance", async () => {
+    const m = newMachine();
+    const userData = path.join(m.dir, "user-data");
+    fs.writeFileSync(userData, buildLinuxUserData(stack.url), { mode: 0o700 });
+    const r = await runScript(userData, [], { ...m.env, HF_IMDS_URL: imds.url });
+    assert.equal(r.code, 0, r.stderr);
+    const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(activation.DefaultInstanceName, INSTANCE_ID);
+    assert.equal(m.agentCalls()[0][4], activation.ActivationId);
+  });
+
+  it("on-prem: a valid token registers the given name, with an allowed tag", async () => {
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-01", "--tag", "Team=web"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(activation.DefaultInstanceName, "web-01");
+    assert.ok(activation.Tags.some((t) => t.Key === "Team" && t.Value === "web"));
+    assert.deepEqual(m.agentCalls(), [
+      [
+        "-register",
+        "-code",
+        activation.ActivationCode,
+        "-id",
+        activation.ActivationId,
+        "-region",
+        REGION,
+        "-y",
+      ],
+    ]);
+    assert.ok(!(r.stdout + r.stderr).includes(GOOD_TOKEN), "the token was printed");
+    assertNoCodeLeaked(r.stdout + r.stderr);
+  });
+
+  it("on-prem: the token can come from a file, the name from HF_NAME", async () => {
+    const m = newMachine();
+    const tokenFile = path.join(m.dir, "token");
+    fs.writeFileSync(tokenFile, `${GOOD_TOKEN}\n`, { mode: 0o600 });
+    const r = await runScript(REGISTER_SH, ["--no-ec2", "--token-file", tokenFile], {
+      ...m.env,
+      HF_API_URL: stack.url,
+      HF_IMDS_URL: imds.url,
+      HF_NAME: "web-file",
+      HF_TAGS: "Team=ops",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(activation.DefaultInstanceName, "web-file");
+    assert.ok(activation.Tags.some((t) => t.Key === "Team" && t.Value === "ops"));
+  });
+
+  it("on-prem: an unknown token fails at once with the API's 403 message; the agent is never called", async () => {
+    const m = newMachine();
+    const callsBefore = stack.calls.length;
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-02"],
+      onPrem(m, { HF_TOKEN: UNKNOWN_TOKEN }),
+    );
+    assert.equal(r.code, 5, r.stderr);
+    assert.deepEqual(
+      stack.calls.slice(callsBefore).map((c) => c.status),
+      [403],
+    );
+    assert.match(
+      r.stderr,
+      /^register\.sh: error: activation API denied the request \(HTTP 403 Forbidden\): .+$/m,
+    );
+    assert.equal(m.agentCalls().length, 0);
+    assert.equal(fs.existsSync(m.registrationFile), false);
+    assert.ok(!r.stderr.includes(UNKNOWN_TOKEN));
+  });
+
+  it("on-prem: a name outside the token's pattern is denied (403), not retried", async () => {
+    const m = newMachine();
+    const callsBefore = stack.calls.length;
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "db-01"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(stack.calls.length - callsBefore, 1);
+    assert.equal(m.agentCalls().length, 0);
+  });
+
+  it("a tag the API does not allow fails with the API's 400 message (exit 4)", async () => {
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-03", "--tag", "Owner=me"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /HTTP 400 BadRequest\): tag "Owner" may not be set by callers/);
+    assert.equal(m.agentCalls().length, 0);
+  });
+
+  it("a name held by an Online node fails with 409 (exit 6)", async () => {
+    stack.ssm.putInstance({
+      InstanceId: "mi-0123456789abcdef0",
+      PingStatus: "Online",
+      ResourceType: "ManagedInstance",
+      Name: "web-taken",
+      Tags: [{ Key: "Name", Value: "web-taken" }],
+    });
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-taken"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /name in use \(HTTP 409 NameInUse\)/);
+    assert.equal(m.agentCalls().length, 0);
+  });
+
+  it("retries injected 429s, then succeeds; attempts stay within --max-attempts", async () => {
+    const m = newMachine();
+    const before = stack.calls.length;
+    stack.injectNext(3, 429);
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-429", "--max-attempts", "5"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      stack.calls.slice(before).map((c) => c.status),
+      [429, 429, 429, 200],
+    );
+    assert.equal(m.agentCalls().length, 1);
+  });
+
+  it("retries API Gateway's own 429 (stage throttling) until a token frees up", async () => {
+    const throttled = await startLocalStack({ apiThrottle: { rateLimit: 2, burstLimit: 1 } });
+    try {
+      // Empty the one-request bucket so that the script's first call is refused by the gateway.
+      await fetch(`${throttled.url}/activate?name=x`);
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, ["--name", "web-gw", "--max-attempts", "20"], {
+        ...m.env,
+        HF_API_URL: throttled.url,
+        HF_IMDS_URL: CLOSED_URL,
+        HF_TOKEN: GOOD_TOKEN,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const attempts = (r.stderr.match(/attempt \d+: HTTP 429/g) ?? []).length + 1;
+      assert.ok(attempts >= 2 && attempts <= 20, `attempts ${attempts}`);
+      assert.equal(m.agentCalls().length, 1);
+    } finally {
+      await throttled.close();
+    }
+  });
+
+  it("retries 503 from SSM failing past the SDK's retries, honouring Retry-After, then succeeds", async () => {
+    const m = newMachine();
+    const before = stack.calls.length;
+    // SSM_MAX_ATTEMPTS=3: each API call eats three SSM failures, so this is two 503s.
+    stack.ssm.failNext(6, 500, "CreateActivation");
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-503", "--max-attempts", "4"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      stack.calls.slice(before).map((c) => c.status),
+      [503, 503, 200],
+    );
+    // Retry-After: 1 means a delay in [1000, 2000] ms.
+    for (const d of r.stderr.matchAll(/HTTP 503; retrying in (\d+)ms/g)) {
+      assert.ok(Number(d[1]) >= 1000 && Number(d[1]) <= 2000, `delay ${d[1]}`);
+    }
+    assert.equal(m.agentCalls().length, 1);
+  });
+
+  it("gives up after --max-attempts with exit 7 and never calls the agent", async () => {
+    const m = newMachine();
+    const before = stack.calls.length;
+    stack.injectNext(2, 503, 1);
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-down", "--max-attempts", "2"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(stack.calls.length - before, 2);
+    assert.match(r.stderr, /activation API unavailable after 2 attempts in \d+s \(last HTTP 503\)/);
+    assert.equal(m.agentCalls().length, 0);
+  });
+
+  it("gives up at once when Retry-After would overrun --max-time", async () => {
+    const m = newMachine();
+    const before = stack.calls.length;
+    stack.injectNext(1, 503, 5);
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-late", "--max-time", "3"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+    );
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(stack.calls.length - before, 1);
+    assert.match(r.stderr, /unavailable after 1 attempts in 0s \(last HTTP 503\)/);
+  });
+
+  it("retries network errors (nothing listening) within --max-time", async () => {
+    const m = newMachine();
+    const r = await runScript(REGISTER_SH, ["--name", "web-net", "--max-attempts", "3"], {
+      ...m.env,
+      HF_API_URL: `${CLOSED_URL}/latest`,
+      HF_IMDS_URL: CLOSED_URL,
+      HF_TOKEN: GOOD_TOKEN,
+    });
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(r.stderr, /after 3 attempts .*last HTTP 000/);
+  });
+
+  it("a second run is a no-op (API not called); --force registers again once the old node is offline", async () => {
+    const m = newMachine();
+    const env = onPrem(m, { HF_TOKEN: GOOD_TOKEN });
+    const first = await runScript(REGISTER_SH, ["--name", "web-idem"], env);
+    assert.equal(first.code, 0, first.stderr);
+    const registration = fs.readFileSync(m.registrationFile, "utf8");
+    const mi1 = JSON.parse(registration).ManagedInstanceID as string;
+    // What the real agent does next: SSM now holds an Online node named web-idem.
+    const a1 = stack.ssm.activations[stack.ssm.activations.length - 1];
+    const node = stack.ssm.registerInstance(a1.ActivationId, a1.ActivationCode);
+    const callsAfterFirst = stack.calls.length;
+
+    const second = await runScript(REGISTER_SH, ["--name", "web-idem"], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(stack.calls.length, callsAfterFirst, "the API was called again");
+    assert.equal(m.agentCalls().length, 1);
+    assert.match(second.stderr, new RegExp(`already registered as ${mi1}; nothing to do`));
+
+    // While the old node is Online the API refuses the name, and the machine keeps its registration.
+    const refused = await runScript(REGISTER_SH, ["--name", "web-idem", "--force"], env);
+    assert.equal(refused.code, 6, refused.stderr);
+    assert.equal(m.agentCalls().length, 1);
+    assert.equal(fs.readFileSync(m.registrationFile, "utf8"), registration);
+    assert.deepEqual(m.serviceCalls(), ["stop amazon-ssm-agent", "restart amazon-ssm-agent"]);
+
+    stack.ssm.setPingStatus(node.InstanceId, "ConnectionLost");
+    const forced = await runScript(REGISTER_SH, ["--name", "web-idem", "--force"], env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(stack.calls.length, callsAfterFirst + 2);
+    const calls = m.agentCalls();
+    assert.equal(calls.length, 2);
+    const last = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(calls[1][2], last.ActivationCode);
+    assert.notEqual(calls[1][4], calls[0][4], "--force reused the old activation");
+  });
+
+  it("an EC2 instance registered by its instance profile (no mi- file) still registers", async () => {
+    const m = newMachine();
+    fs.mkdirSync(path.dirname(m.registrationFile), { recursive: true });
+    fs.writeFileSync(
+      m.registrationFile,
+      '{"ManagedInstanceID":"i-0c5541936caf78c12","Region":"ap-southeast-2"}',
+    );
+    const r = await runScript(REGISTER_SH, [], {
+      ...m.env,
+      HF_API_URL: stack.url,
+      HF_IMDS_URL: imds.url,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(m.agentCalls().length, 1);
+  });
+
+  it("the agent refusing the registration exits 10 without echoing the code", async () => {
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-agentfail"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN, FAKE_AGENT_EXIT: "1" }),
+    );
+    assert.equal(r.code, 10, r.stderr);
+    assert.match(r.stderr, /the SSM agent refused the registration: .*InvalidActivation/);
+    assertNoCodeLeaked(r.stdout + r.stderr);
+  });
+
+  it("a service restart failure exits 11", async () => {
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-svc"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN, FAKE_SERVICE_EXIT: "3" }),
+    );
+    assert.equal(r.code, 11, r.stderr);
+    assert.match(r.stderr, /could not be restarted \(amazon-ssm-agent\)/);
+  });
+
+  it("a registration file without mi- after registering exits 12", async () => {
+    const m = newMachine();
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-nofile"],
+      onPrem(m, {
+        HF_TOKEN: GOOD_TOKEN,
+        FAKE_AGENT_REGISTRATION_FILE: path.join(m.dir, "elsewhere"),
+      }),
+    );
+    assert.equal(r.code, 12, r.stderr);
+    assert.match(r.stderr, /no mi- ID in .*registration after registering/);
+  });
+
+  describe("agent install (agent missing)", () => {
+    let bucket: http.Server;
+    let bucketUrl: string;
+    const fetched: string[] = [];
+    before(async () => {
+      bucket = http.createServer((req, res) => {
+        fetched.push(req.url ?? "");
+        res.end(`package ${req.url}`);
+      });
+      await new Promise<void>((resolve) => bucket.listen(0, "127.0.0.1", resolve));
+      bucketUrl = `http://127.0.0.1:${(bucket.address() as AddressInfo).port}/amazon-ssm-${REGION}`;
+    });
+    after(() => new Promise<void>((resolve) => bucket.close(() => resolve())));
+
+    const cases: Array<[string, string, string]> = [
+      ["ID=ubuntu\nID_LIKE=debian\n", "aarch64", "debian_arm64/amazon-ssm-agent.deb"],
+      ['ID="amzn"\nID_LIKE="centos rhel fedora"\n', "x86_64", "linux_amd64/amazon-ssm-agent.rpm"],
+      ['ID="sles"\nVERSION_ID="15.5"\n', "x86_64", "linux_amd64/amazon-ssm-agent.rpm"],
+      ['ID="rocky"\nID_LIKE="rhel centos fedora"\n', "aarch64", "linux_arm64/amazon-ssm-agent.rpm"],
+    ];
+    for (const [osRelease, arch, expected] of cases) {
+      it(`downloads ${expected} for ${osRelease.split("\n")[0]} on ${arch}, installs, then registers`, async () => {
+        const m = newMachine();
+        const agentBin = path.join(m.dir, "bin", "amazon-ssm-agent");
+        fs.mkdirSync(path.dirname(agentBin));
+        fs.writeFileSync(path.join(m.dir, "os-release"), osRelease);
+        const installLog = path.join(m.dir, "install.log");
+        const r = await runScript(REGISTER_SH, ["--name", "web-install"], {
+          ...onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+          HF_AGENT_BIN: agentBin,
+          HF_AGENT_BUCKET_URL: bucketUrl,
+          HF_OS_RELEASE: path.join(m.dir, "os-release"),
+          HF_ARCH: arch,
+          HF_INSTALL_CMD: path.join(SUPPORT, "fake-install"),
+          FAKE_INSTALL_LOG: installLog,
+          FAKE_INSTALL_TARGET: agentBin,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(fetched[fetched.length - 1], `/amazon-ssm-${REGION}/latest/${expected}`);
+        assert.equal(
+          fs.readFileSync(installLog, "utf8").trim(),
+          `package /amazon-ssm-${REGION}/latest/${expected}`,
+        );
+        assert.equal(m.agentCalls().length, 1);
+      });
+    }
+
+    it("an unsupported OS exits 9 and the agent is never run", async () => {
+      const m = newMachine();
+      fs.writeFileSync(path.join(m.dir, "os-release"), "ID=alpine\n");
+      const r = await runScript(REGISTER_SH, ["--name", "web-alpine"], {
+        ...onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+        HF_AGENT_BIN: path.join(m.dir, "missing"),
+        HF_OS_RELEASE: path.join(m.dir, "os-release"),
+        HF_ARCH: "x86_64",
+      });
+      assert.equal(r.code, 9, r.stderr);
+      assert.match(r.stderr, /this OS is not supported \(os-release ID: alpine/);
+    });
+  });
+
+  it("works with wget when curl is absent", async () => {
+    const m = newMachine();
+    const bin = path.join(m.dir, "bin-no-curl");
+    fs.mkdirSync(bin);
+    const tools = [
+      "bash",
+      "base64",
+      "tr",
+      "sed",
+      "grep",
+      "mktemp",
+      "cat",
+      "rm",
+      "tail",
+      "cp",
+      "sleep",
+      "uname",
+      "sha256sum",
+      "cut",
+      "mkdir",
+      "dirname",
+      "wget",
+      "env",
+    ];
+    for (const tool of tools) {
+      const found = (process.env.PATH ?? "")
+        .split(":")
+        .map((d) => path.join(d, tool))
+        .find((p) => fs.existsSync(p));
+      assert.ok(found, `${tool} not found on this machine`);
+      fs.symlinkSync(found, path.join(bin, tool));
+    }
+    const r = await runScript(REGISTER_SH, ["--name", "web-wget"], {
+      ...onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+      PATH: bin,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const activation = stack.ssm.activations[stack.ssm.activations.length - 1];
+    assert.equal(activation.DefaultInstanceName, "web-wget");
+    assert.equal(m.agentCalls()[0][2], activation.ActivationCode);
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * register.sh in isolation: its arguments, its exit codes for bad input and bad answers,
+ * shellcheck, and its jq-free JSON reader and URL encoder (property-tested with hostile
+ * values, extracted from the real script rather than copied).
+ */
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import fc from "fast-check";
+import {
+  CLOSED_URL,
+  GOOD_TOKEN,
+  REGISTER_SH,
+  SUPPORT,
+  newMachine,
+  runScript,
+} from "./support/harness";
+
+const SCRIPT = fs.readFileSync(REGISTER_SH, "utf8");
+
+/** The named top-level function definitions of register.sh, verbatim. */
+function extract(...names: string[]): string {
+  return names
+    .map((n) => {
+      const m = new RegExp(`^${n}\\(\\) \\{\\n[\\s\\S]*?\\n\\}\\n`, "m").exec(SCRIPT);
+      assert.ok(m, `function ${n} not found in register.sh`);
+      return m[0];
+    })
+    .join("\n");
+}
+
+/** Runs bash with `program` on stdin-fed input; resolves stdout as a Buffer. */
+function bash(program: string, input: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", program], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: process.env.PATH },
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`bash exit ${code}: ${err}`)),
+    );
+    child.stdin.end(input);
+  });
+}
+
+/** What json_parse should yield for a string JSON.stringify wrote: one line, control chars blanked. */
+function expectedDecode(s: string): string {
+  return s.replace(/[\n\t\r\b\f]/g, " ").replace(/[\u0000-\u001f]/g, "?");
+}
+
+/** Starts a server that answers every request with `status`, `body`. */
+async function answering(
+  status: number,
+  body: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(status, { "Content-Type": "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/latest`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("register.sh unit", function () {
+  this.timeout(60_000);
+
+  it("passes shellcheck, as do the fake executables", () => {
+    const files = [
+      REGISTER_SH,
+      ...["fake-amazon-ssm-agent", "fake-service", "fake-install"].map((f) =>
+        path.join(SUPPORT, f),
+      ),
+    ];
+    const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", ...files], {
+      encoding: "utf8",
+    });
+    assert.equal(r.error, undefined, "shellcheck is not installed (apt-get install shellcheck)");
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it("--help prints the usage and exits 0 without touching the network", async () => {
+    const r = await runScript(REGISTER_SH, ["--help"], { HF_API_URL: CLOSED_URL });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: register\.sh \[options\]/);
+    assert.match(r.stdout, /\n {2}13 {2}a required tool is missing\n$/);
+  });
+
+  const usageCases: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ["an unknown option", ["--nmae", "x"], {}, /unknown option --nmae \(see --help\)/],
+    ["an option without its value", ["--name"], {}, /option --name needs a value/],
+    ["no API URL at all", [], { HF_API_URL: "" }, /API URL missing/],
+    [
+      "an API URL that is not http(s)",
+      [],
+      { HF_API_URL: "ftp://x/latest" },
+      /API URL missing or not http/,
+    ],
+    [
+      "a malformed token",
+      ["--token", "hft_short-secret"],
+      {},
+      /bootstrap token must be hft_ followed by 43/,
+    ],
+    [
+      "--max-attempts 0",
+      ["--max-attempts", "0"],
+      {},
+      /--max-attempts must be a whole number from 1 to 9999/,
+    ],
+    ["--max-time=abc", ["--max-time=abc"], {}, /--max-time must be a whole number of seconds/],
+    ["a tag without =", ["--tag", "Team"], {}, /--tag must be KEY=VALUE, got Team/],
+    [
+      "an unreadable token file",
+      ["--token-file", "/nonexistent/token"],
+      {},
+      /token file \/nonexistent\/token is not readable/,
+    ],
+  ];
+  for (const [what, args, env, message] of usageCases) {
+    it(`exits 2 with one line for ${what}`, async () => {
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, args, {
+        ...m.env,
+        HF_API_URL: CLOSED_URL + "/latest",
+        HF_IMDS_URL: CLOSED_URL,
+        ...env,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.ok(!r.stderr.includes("short-secret"), "the token was printed");
+    });
+  }
+
+  it("exits 3 when neither an EC2 identity nor a token is available", async () => {
+    const m = newMachine();
+    const r = await runScript(REGISTER_SH, [], {
+      ...m.env,
+      HF_API_URL: CLOSED_URL + "/latest",
+      HF_IMDS_URL: CLOSED_URL,
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /no identity: not on EC2 \(or --no-ec2\) and no bootstrap token/);
+  });
+
+  const badAnswers: Array<[string, number, string, RegExp]> = [
+    ["a 200 that is not JSON", 200, "<html>hi</html>", /not a flat JSON object/],
+    ["a 200 with nested JSON", 200, '{"activationId":{"x":1}}', /not a flat JSON object/],
+    [
+      "a 200 without a code",
+      200,
+      '{"activationId":"6a1c0e0e-0000-4000-8000-000000000000","region":"eu-west-1"}',
+      /without a valid activationCode/,
+    ],
+    [
+      "a 200 with a bad region",
+      200,
+      '{"activationId":"6a1c0e0e-0000-4000-8000-000000000000","activationCode":"abcdefghijklmnopqrstuvwx","region":"EU; rm -rf /"}',
+      /without a valid region/,
+    ],
+    ["a 404", 404, "{}", /answered HTTP 404 \(check the API URL\)/],
+  ];
+  for (const [what, status, body, message] of badAnswers) {
+    it(`exits 8 on ${what}, without running the agent`, async () => {
+      const server = await answering(status, body);
+      try {
+        const m = newMachine();
+        const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+          ...m.env,
+          HF_API_URL: server.url,
+          HF_IMDS_URL: CLOSED_URL,
+          HF_TOKEN: GOOD_TOKEN,
+        });
+        assert.equal(r.code, 8, r.stderr);
+        assert.match(r.stderr, message);
+        assert.equal(m.agentCalls().length, 0);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it("prints a hostile API error message as one bounded printable line", async () => {
+    const hostile = `bad\nnews \u001b[31mred\u001b[0m ${"x".repeat(1000)}`;
+    const server = await answering(403, JSON.stringify({ error: "Forbidden", message: hostile }));
+    try {
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+        ...m.env,
+        HF_API_URL: server.url,
+        HF_IMDS_URL: CLOSED_URL,
+        HF_TOKEN: GOOD_TOKEN,
+      });
+      assert.equal(r.code, 5);
+      const lines = r.stderr.trim().split("\n");
+      const last = lines[lines.length - 1];
+      assert.match(
+        last,
+        /^register\.sh: error: activation API denied the request \(HTTP 403 Forbidden\): bad news \?\[31mred/,
+      );
+      assert.ok(!last.includes("\u001b"));
+      assert.ok(last.length < 420, `${last.length} characters`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("json_parse reads flat objects with hostile strings exactly, and a value never forges a key", async () => {
+    const program = `set -euo pipefail; export LC_ALL=C\n${extract("json_unescape", "json_parse")}\ndeclare -A JSON=()
+while IFS= read -r -d '' doc; do
+  json_parse "$doc" || { printf 'FAIL\\0'; continue; }
+  for k in message activationCode error; do printf '%s\\0' "\${JSON[$k]-<unset>}"; done
+done`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            message: fc.string({ unit: "binary", maxLength: 40 }),
+            activationCode: fc.string({ unit: "grapheme-ascii", maxLength: 30 }),
+            error: fc.constantFrom('","activationCode":"forged', "\\", '"', "\\u0041", "{}"),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        fc.boolean(),
+        async (records, pretty) => {
+          const docs = records.map((r) => {
+            // The forging attempt sits before the real key, so a naive grep would pick it.
+            const ordered = {
+              message: r.message,
+              error: r.error,
+              activationCode: r.activationCode,
+              n: 1,
+              z: null,
+            };
+            return JSON.stringify(ordered, null, pretty ? 2 : undefined);
+          });
+          const out = await bash(program, Buffer.from(docs.map((d) => `${d}\0`).join(""), "utf8"));
+          const fields = out.toString("utf8").split("\0").slice(0, -1);
+          const expected = records.flatMap((r) =>
+            [r.message, r.activationCode, r.error].map(expectedDecode),
+          );
+          assert.deepEqual(fields, expected);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("urlencode percent-encodes every byte outside A-Z a-z 0-9 . _ ~ -", async () => {
+    const program = `set -euo pipefail; export LC_ALL=C\n${extract("urlencode")}
+while IFS= read -r -d '' s; do urlencode "$s"; printf '\\0'; done`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: "binary", minLength: 1, maxLength: 20 }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        async (names) => {
+          const clean = names.map((n) => n.replace(/\0/g, "")).filter((n) => n !== "");
+          const out = await bash(program, Buffer.from(clean.map((n) => `${n}\0`).join(""), "utf8"));
+          const expected = clean.map((n) =>
+            [...Buffer.from(n, "utf8")]
+              .map((b) =>
+                /[A-Za-z0-9._~-]/.test(String.fromCharCode(b))
+                  ? String.fromCharCode(b)
+                  : `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
+              )
+              .join(""),
+          );
+          assert.deepEqual(out.toString("latin1").split("\0").slice(0, -1), expected);
+          // And the encoding round-trips.
+          assert.deepEqual(expected.map(decodeURIComponent), clean);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+});
