@@ -33,6 +33,10 @@ export const activationFunctionName = fleet.activationApi.functionName;
 export const activationFunctionLogGroup = fleet.activationApi.functionLogGroupName;
 /** Log group of the API's access logs. */
 export const apiAccessLogGroup = fleet.activationApi.accessLogGroupName;
+/** EC2 user data for Linux machines: registers them through the API at first boot. */
+export const linuxUserData = fleet.activationApi.linuxUserData;
+/** EC2 user data for Windows machines (a `<powershell>` block). */
+export const windowsUserData = fleet.activationApi.windowsUserData;
 /** The fleet tag every registered machine carries. */
 export const fleetTag = { key: args.settings.fleetTagKey, value: args.settings.fleetName };
 

@@ -9,6 +9,7 @@ import {
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { bundleFunction } from "./bundle";
 import { ArgumentError } from "./errors";
+import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
   activationFunctionPolicy,
   apiGatewayLoggingTrustPolicy,
@@ -201,6 +202,10 @@ export class ActivationApi extends pulumi.ComponentResource {
   public readonly accessLogGroupName: pulumi.Output<string>;
   /** ID of the REST API. */
   public readonly restApiId: pulumi.Output<string>;
+  /** EC2 user data (bash) that registers a Linux machine through this API at first boot. */
+  public readonly linuxUserData: pulumi.Output<string>;
+  /** EC2 user data (`<powershell>`) that registers a Windows machine through this API. */
+  public readonly windowsUserData: pulumi.Output<string>;
 
   constructor(name: string, args: ActivationApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ssm-hybrid-fleet:activation:ActivationApi", name, {}, opts);
@@ -464,6 +469,8 @@ export class ActivationApi extends pulumi.ComponentResource {
     this.functionLogGroupName = functionLogs.name;
     this.accessLogGroupName = accessLogs.name;
     this.restApiId = api.id;
+    this.linuxUserData = stage.invokeUrl.apply((url) => buildLinuxUserData(url));
+    this.windowsUserData = stage.invokeUrl.apply((url) => buildWindowsUserData(url));
     this.registerOutputs({
       apiUrl: this.apiUrl,
       activationUrl: this.activationUrl,
@@ -473,6 +480,8 @@ export class ActivationApi extends pulumi.ComponentResource {
       functionLogGroupName: this.functionLogGroupName,
       accessLogGroupName: this.accessLogGroupName,
       restApiId: this.restApiId,
+      linuxUserData: this.linuxUserData,
+      windowsUserData: this.windowsUserData,
     });
   }
 }

@@ -269,6 +269,18 @@ describe("ActivationApi", () => {
     );
   });
 
+  it("exports user data for both OSes with this API's URL filled in", async () => {
+    const url = await unwrap(api.apiUrl);
+    const linux = await unwrap(api.linuxUserData);
+    const windows = await unwrap(api.windowsUserData);
+    assert.ok(linux.startsWith("#!/bin/bash"), linux.slice(0, 40));
+    assert.ok(windows.startsWith("<powershell>"), windows.slice(0, 40));
+    // The URL may sit inside a compressed payload; the builders' own tests unpack it.
+    const { buildLinuxUserData, buildWindowsUserData } = await import("../../components/userData");
+    assert.equal(linux, buildLinuxUserData(url));
+    assert.equal(windows, buildWindowsUserData(url));
+  });
+
   it("leaves the account-wide API Gateway setting alone when asked", async () => {
     resetRecorded();
     const other = new mod.ActivationApi("other", {
