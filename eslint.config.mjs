@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "synth-out/**", "bench-out/**", ".test-build-*/**", "tests/fixtures/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "bin/**",
+      "synth-out/**",
+      "bench-out/**",
+      ".test-build-*/**",
+      "tests/fixtures/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

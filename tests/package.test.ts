@@ -38,9 +38,9 @@ describe("package build (main/types)", () => {
     }
   });
 
-  it("exports every component class from the root", () => {
+  it("exports every component class from the root", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-    const root = require(path.join(out, path.relative("bin", pkg.main)));
+    const root = await import(path.join(out, path.relative("bin", pkg.main)));
     const components = fs
       .readdirSync(path.join(ROOT, "components"))
       .filter((f) => f.endsWith(".ts") && f !== "index.ts")
@@ -53,8 +53,8 @@ describe("package build (main/types)", () => {
       assert.equal(typeof root[name], "function", `${name} not exported`);
   });
 
-  it("bundles the activation handler from the built layout", () => {
-    const { bundleFunction } = require(path.join(out, "components", "bundle.js"));
+  it("bundles the activation handler from the built layout", async () => {
+    const { bundleFunction } = await import(path.join(out, "components", "bundle.js"));
     const code: string = bundleFunction("activation");
     assert.ok(code.includes("CreateActivation") && !code.includes("sso-oidc"));
   });

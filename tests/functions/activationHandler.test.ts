@@ -423,15 +423,13 @@ describe("activation handler", () => {
 
   describe("SSM failures", () => {
     it("503 with Retry-After when SSM still throttles after the SDK's retries", async () => {
-      ssmMock
-        .on(CreateActivationCommand)
-        .rejects(
-          new ThrottlingException({
-            message: "Rate exceeded",
-            Message: "Rate exceeded",
-            $metadata: { httpStatusCode: 400 },
-          }),
-        );
+      ssmMock.on(CreateActivationCommand).rejects(
+        new ThrottlingException({
+          message: "Rate exceeded",
+          Message: "Rate exceeded",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       const { handler, logs } = makeHandler({ RETRY_AFTER_SECONDS: "3" });
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
       assert.equal(res.statusCode, 503);
