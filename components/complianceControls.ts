@@ -8,7 +8,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ArgumentError } from "./errors";
-import { formatIssues, validateCommandDocument } from "./ssmDocumentValidator";
+import { denyInsecureTransport } from "./policies";
+import {
+  formatIssues,
+  INVENTORY_PARAMETERS,
+  validateCommandDocument,
+} from "./ssmDocumentValidator";
 
 /** Type token of {@link ComplianceControls}; never change it (a rename needs an alias). */
 export const COMPLIANCE_CONTROLS_TYPE = "ssm-hybrid-fleet:compliance:ComplianceControls";
@@ -183,7 +188,11 @@ const SETTINGS_KEYS = [
   "maxConcurrency",
   "maxErrors",
 ];
-const KNOWN_KEYS: Record<string, readonly string[]> = {
+/**
+ * Settings each control accepts (`linux`/`windows` hold `agent` or `scanner` settings;
+ * inventory `parameters` are {@link INVENTORY_PARAMETERS}). Shared with the stack config parser.
+ */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   patch: [...SETTINGS_KEYS, "rebootOption"],
   antivirus: [...SETTINGS_KEYS, "maxDefinitionsAgeHours", "linux", "windows"],
   cis: [
@@ -207,19 +216,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   ],
   scanner: ["scannerCommand", "scannerArgs", "remediateArgs", "resultFile"],
 };
-const INVENTORY_PARAMETERS = [
-  "applications",
-  "awsComponents",
-  "files",
-  "networkConfig",
-  "windowsUpdates",
-  "instanceDetailedInformation",
-  "services",
-  "windowsRegistry",
-  "windowsRoles",
-  "customInventory",
-  "billingInfo",
-];
+export { INVENTORY_PARAMETERS };
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 const TAG_KEY_PATTERN = /^[A-Za-z0-9 _.:/=+@-]{1,128}$/;
@@ -646,19 +643,7 @@ export function outputWritePolicy(bucketArn: string, prefix: string): object {
 
 /** Bucket policy: refuse anything not over TLS. */
 export function outputBucketPolicy(bucketArn: string): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+  return { Version: "2012-10-17", Statement: [denyInsecureTransport(bucketArn)] };
 }
 
 /**

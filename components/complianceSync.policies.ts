@@ -7,24 +7,9 @@
  * JSON that reaches AWS is byte-for-byte stable between previews.
  */
 
-/** One IAM policy statement as this module emits it. */
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal: { readonly Service: string } | { readonly AWS: string } | "*";
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<
-    Record<string, Readonly<Record<string, string | readonly string[]>>>
-  >;
-}
+import { denyInsecureTransport, type PolicyDocument, type PolicyStatement } from "./policies";
 
-/** A complete IAM policy document. */
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Id?: string;
-  readonly Statement: readonly PolicyStatement[];
-}
+export type { PolicyDocument, PolicyStatement };
 
 /** What the data bucket policy is built from. */
 export interface SyncBucketPolicyInput {
@@ -65,20 +50,9 @@ export function syncObjectArns(input: SyncBucketPolicyInput): string[] {
     .map((a) => `${base}/${prefix}*/accountid=${a}/*`);
 }
 
-/**
- * Denies every request that does not use TLS, on the bucket and on its objects.
- * Put first in a bucket policy so that a reader sees the guard before the grants.
- */
+/** The TLS-only deny for a bucket named in `partition`. */
 export function tlsOnlyStatement(partition: string, bucketName: string): PolicyStatement {
-  const bucketArn = `arn:${partition}:s3:::${bucketName}`;
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  };
+  return denyInsecureTransport(`arn:${partition}:s3:::${bucketName}`);
 }
 
 /**

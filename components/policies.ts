@@ -7,6 +7,7 @@
 /** An IAM policy document. */
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
+  readonly Id?: string;
   readonly Statement: readonly PolicyStatement[];
 }
 
@@ -14,10 +15,12 @@ export interface PolicyDocument {
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Record<string, string | string[]> | "*";
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+  readonly Principal?: Readonly<Record<string, string | readonly string[]>> | "*";
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Readonly<
+    Record<string, Readonly<Record<string, string | readonly string[] | boolean>>>
+  >;
 }
 
 /**
@@ -122,5 +125,20 @@ export function apiGatewayLoggingTrustPolicy(accountId: string): PolicyDocument 
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
       },
     ],
+  };
+}
+
+/**
+ * Denies every request to a bucket and its objects that does not use TLS. Put it first in
+ * a bucket policy, so a reader sees the guard before the grants.
+ */
+export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
 }

@@ -10,6 +10,21 @@
  */
 import * as YAML from "yaml";
 
+/** The inputs of `aws:softwareInventory` (and parameters of AWS-GatherSoftwareInventory). */
+export const INVENTORY_PARAMETERS: readonly string[] = [
+  "applications",
+  "awsComponents",
+  "files",
+  "networkConfig",
+  "windowsUpdates",
+  "instanceDetailedInformation",
+  "services",
+  "windowsRegistry",
+  "windowsRoles",
+  "customInventory",
+  "billingInfo",
+];
+
 /** One problem found in a document: where (a JSON-path-like location) and what. */
 export interface DocumentIssue {
   readonly path: string;
@@ -164,21 +179,7 @@ export const PLUGIN_INPUTS: Readonly<Record<string, Readonly<Record<string, Inpu
     timeoutSeconds: { kind: "Timeout" },
     workingDirectory: S(),
   },
-  "aws:softwareInventory": Object.fromEntries(
-    [
-      "applications",
-      "awsComponents",
-      "files",
-      "networkConfig",
-      "windowsUpdates",
-      "instanceDetailedInformation",
-      "services",
-      "windowsRegistry",
-      "windowsRoles",
-      "customInventory",
-      "billingInfo",
-    ].map((k) => [k, S()]),
-  ),
+  "aws:softwareInventory": Object.fromEntries(INVENTORY_PARAMETERS.map((k) => [k, S()])),
   "aws:updateAgent": {
     agentName: S(true),
     allowDowngrade: { kind: "Boolean" },

@@ -5,7 +5,7 @@
  */
 import { ArgumentError, joinField } from "../components/errors";
 import { validateHybridFleetArgs, type HybridFleetArgs } from "../components/hybridFleet";
-import type { ComplianceControlsConfig } from "../components/complianceControls";
+import { KNOWN_KEYS, type ComplianceControlsConfig } from "../components/complianceControls";
 import type { InventoryTypeSpec } from "../components/complianceSync.sql";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
@@ -199,40 +199,18 @@ export function parseStackConfig(
   };
 }
 
-const COMMON_CONTROL_FIELDS = [
-  "enabled",
-  "schedule",
-  "severity",
-  "mandatory",
-  "maxConcurrency",
-  "maxErrors",
-];
-const AGENT_FIELDS = [
-  "installerSource",
-  "installerSha256",
-  "installArgs",
-  "serviceName",
-  "agentPath",
-  "definitionsPath",
-];
-const SCANNER_FIELDS = ["scannerCommand", "scannerArgs", "remediateArgs", "resultFile"];
-const platform = (fields: string[]) => fields.flatMap((f) => [`linux.${f}`, `windows.${f}`]);
-
-/** The settings each control line may carry (dotted paths into ComplianceControlsConfig). */
-export const CONTROL_LINE_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  patch: [...COMMON_CONTROL_FIELDS, "rebootOption"],
-  antivirus: [...COMMON_CONTROL_FIELDS, "maxDefinitionsAgeHours", ...platform(AGENT_FIELDS)],
-  cis: [
-    ...COMMON_CONTROL_FIELDS,
-    "scanner",
-    "profile",
-    "scapContent",
-    "installScanner",
-    "resultFormat",
-    ...platform(SCANNER_FIELDS),
-  ],
-  inventory: ["enabled", "schedule", "maxConcurrency", "maxErrors", "parameters.*"],
-};
+/** The settings each control line may carry: dotted paths into ComplianceControlsConfig. */
+export const CONTROL_LINE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  ["patch", "antivirus", "cis", "inventory"].map((control) => [
+    control,
+    KNOWN_KEYS[control].flatMap((key) => {
+      if (key === "parameters") return ["parameters.*"];
+      if (key !== "linux" && key !== "windows") return [key];
+      const nested = KNOWN_KEYS[control === "antivirus" ? "agent" : "scanner"];
+      return nested.map((n) => `${key}.${n}`);
+    }),
+  ]),
+);
 const BOOLEAN_FIELDS = new Set(["enabled", "mandatory", "installScanner"]);
 const NUMBER_FIELDS = new Set(["maxDefinitionsAgeHours"]);
 
