@@ -208,8 +208,9 @@ export class ActivationApi extends pulumi.ComponentResource {
   public readonly windowsUserData: pulumi.Output<string>;
 
   constructor(name: string, args: ActivationApiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("ssm-hybrid-fleet:activation:ActivationApi", name, {}, opts);
+    // Validate before registering anything, so bad input leaves no half-built component.
     validateActivationApiArgs(args);
+    super("ssm-hybrid-fleet:activation:ActivationApi", name, {}, opts);
 
     const fleetTagKey = args.fleetTagKey ?? "HybridFleet";
     const modeTagKey = args.modeTagKey ?? "ComplianceMode";

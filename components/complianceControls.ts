@@ -675,10 +675,10 @@ export class ComplianceControls extends pulumi.ComponentResource {
   public readonly associationIds: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ComplianceControlsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(COMPLIANCE_CONTROLS_TYPE, name, {}, opts);
-
+    // Validate before registering anything, so bad input leaves no half-built component.
     const { errors, warnings } = validateComplianceControlsArgs(args);
     if (errors.length) throw errors[0];
+    super(COMPLIANCE_CONTROLS_TYPE, name, {}, opts);
     for (const w of warnings) pulumi.log.warn(w, this);
 
     const fleetName = args.fleetName;

@@ -300,6 +300,17 @@ describe("ActivationApi", () => {
     assert.equal(fn.inputs.environment.variables.TOKEN_AUTH, "disabled");
   });
 
+  it("registers nothing when its arguments are invalid", async () => {
+    resetRecorded();
+    assert.throws(
+      () =>
+        new mod.ActivationApi("bad", { fleetName: "f", environment: "e", activationTtlMinutes: 0 }),
+      /activationTtlMinutes must be a whole number from 1 to 43200; got 0/,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(allResources(), []);
+  });
+
   describe("argument validation", () => {
     const base = { fleetName: "f", environment: "e" };
     const cases: Array<[string, object, string]> = [
