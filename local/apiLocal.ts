@@ -2,7 +2,7 @@
  * Wires the fake SSM, the handler's environment and the API Gateway adapter together: what
  * `npm run api:local` runs, and what end-to-end tests can start in-process.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hashToken, newToken } from "../functions/activation/tokens";
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "./apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "./fakeSsm";
 
@@ -47,16 +47,9 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-/**
- * Fill the handler's environment (see the API contract) with local defaults, keeping any
- * value already set. Returns the generated bootstrap token when it had to create one.
- */
-export function applyLocalEnv(
-  env: NodeJS.ProcessEnv,
-  ssmEndpoint: string,
-  now = new Date(),
-): string | undefined {
-  const defaults: Record<string, string> = {
+/** The handler's environment for local use (see the API contract), pointing at `ssmEndpoint`. */
+export function localHandlerEnv(ssmEndpoint: string): Record<string, string> {
+  return {
     AWS_REGION: "ap-southeast-2",
     // Dummy credentials: the fake never checks signatures, but the SDK insists on signing.
     AWS_ACCESS_KEY_ID: "AKIALOCALFAKE000000",
@@ -78,13 +71,24 @@ export function applyLocalEnv(
     ALLOWED_TAGS: "{}",
     SSM_MAX_ATTEMPTS: "3",
   };
-  for (const [k, v] of Object.entries(defaults)) env[k] ??= v;
+}
+
+/**
+ * Fill the handler's environment with {@link localHandlerEnv}, keeping any value already
+ * set. Returns the generated bootstrap token when it had to create one.
+ */
+export function applyLocalEnv(
+  env: NodeJS.ProcessEnv,
+  ssmEndpoint: string,
+  now = new Date(),
+): string | undefined {
+  for (const [k, v] of Object.entries(localHandlerEnv(ssmEndpoint))) env[k] ??= v;
   if (env.BOOTSTRAP_TOKENS !== undefined) return undefined;
-  const token = `hft_${randomBytes(32).toString("base64url")}`;
+  const token = newToken();
   env.BOOTSTRAP_TOKENS = JSON.stringify([
     {
       id: "api-local",
-      sha256: createHash("sha256").update(token, "utf8").digest("hex"),
+      sha256: hashToken(token),
       namePattern: ".+",
       environment: env.ENVIRONMENT,
       expiresAt: new Date(now.getTime() + 24 * 60 * 60 * 1000).toISOString(),

@@ -4,13 +4,14 @@
  * and a runner for the real `register.sh` as a child process.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "../../../local/fakeSsm";
+import { localHandlerEnv } from "../../../local/apiLocal";
+import { hashToken } from "../../../functions/activation/tokens";
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -60,33 +61,21 @@ export interface LocalStackOptions {
 /** The handler environment the suite uses (see the API contract). */
 export function handlerEnv(ssmEndpoint: string): Record<string, string> {
   return {
+    ...localHandlerEnv(ssmEndpoint),
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: "AKIALOCALFAKE000000",
-    AWS_SECRET_ACCESS_KEY: "local-fake-secret",
-    AWS_EC2_METADATA_DISABLED: "true",
-    SSM_ENDPOINT: ssmEndpoint,
     MANAGED_INSTANCE_ROLE_NAME: "hybrid-fleet-test-managed-instance",
-    FLEET_TAG_KEY: "HybridFleet",
     FLEET_NAME: "hybrid-fleet-test",
-    MODE_TAG_KEY: "ComplianceMode",
-    DEFAULT_MODE: "report",
-    ENVIRONMENT_TAG_KEY: "Environment",
-    ENVIRONMENT: "dev",
-    ACTIVATION_TTL_MINUTES: "60",
-    EC2_AUTH: "enabled",
     ALLOWED_ACCOUNTS: FIXTURE_ACCOUNT,
-    TOKEN_AUTH: "enabled",
     BOOTSTRAP_TOKENS: JSON.stringify([
       {
         id: "test-web",
-        sha256: createHash("sha256").update(GOOD_TOKEN, "utf8").digest("hex"),
+        sha256: hashToken(GOOD_TOKEN),
         namePattern: "^web-.*$",
         environment: "dev",
         expiresAt: "2030-01-01T00:00:00Z",
       },
     ]),
     ALLOWED_TAGS: JSON.stringify({ Team: { values: ["ops", "web"] } }),
-    SSM_MAX_ATTEMPTS: "3",
     RETRY_AFTER_SECONDS: "1",
   };
 }
