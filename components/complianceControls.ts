@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ArgumentError } from "./errors";
 import { denyInsecureTransport } from "./policies";
+import { createPrivateBucket } from "./privateBucket";
 import {
   formatIssues,
   INVENTORY_PARAMETERS,
@@ -724,34 +725,10 @@ export class ComplianceControls extends pulumi.ComponentResource {
     const antivirusDoc = makeDocument("antivirus", "Antivirus", docs.antivirus.content);
     const cisDoc = makeDocument("cis", "CIS", docs.cis.content);
 
-    const bucket = new aws.s3.Bucket(
+    // SSE-S3 rather than KMS: the agent would otherwise need kms:GenerateDataKey on the key.
+    const { bucket, publicAccess } = createPrivateBucket(
       `${name}-output`,
       { forceDestroy: false, tags },
-      { parent: this },
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-output-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-output-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    // SSE-S3 rather than KMS: the agent would otherwise need kms:GenerateDataKey on the key.
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-output-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
       { parent: this },
     );
     new aws.s3.BucketLifecycleConfiguration(

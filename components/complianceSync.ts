@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { createPrivateBucket } from "./privateBucket";
 import { ArgumentError } from "./errors";
 import {
   resultsBucketPolicy,
@@ -534,31 +535,14 @@ export class ComplianceSync extends pulumi.ComponentResource {
     }
 
     // The data bucket.
-    const bucket = new aws.s3.Bucket(`${name}-data`, { forceDestroy: false, tags }, keep);
-    const ownership = new aws.s3.BucketOwnershipControls(
-      `${name}-data-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      keep,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-data-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
+    const { bucket, ownership, publicAccess, encryption } = createPrivateBucket(
+      `${name}-data`,
+      { forceDestroy: false, kmsKeyArn: keyArn, tags },
       keep,
     );
     new aws.s3.BucketVersioning(
       `${name}-data-versioning`,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      keep,
-    );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-data-encryption`,
-      { bucket: bucket.id, rules: [sseRule(keyArn)] },
       keep,
     );
     new aws.s3.BucketLifecycleConfiguration(
@@ -652,30 +636,13 @@ export class ComplianceSync extends pulumi.ComponentResource {
     }
 
     // Athena results: their own bucket, encrypted, expiring. Disposable, hence forceDestroy.
-    const results = new aws.s3.Bucket(
+    const {
+      bucket: results,
+      ownership: resultsOwnership,
+      publicAccess: resultsPublicAccess,
+    } = createPrivateBucket(
       `${name}-results`,
-      { forceDestroy: true, tags },
-      { parent: this },
-    );
-    const resultsOwnership = new aws.s3.BucketOwnershipControls(
-      `${name}-results-ownership`,
-      { bucket: results.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    const resultsPublicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-results-public-access`,
-      {
-        bucket: results.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-results-encryption`,
-      { bucket: results.id, rules: [sseRule(keyArn)] },
+      { forceDestroy: true, kmsKeyArn: keyArn, tags },
       { parent: this },
     );
     new aws.s3.BucketLifecycleConfiguration(
@@ -784,14 +751,4 @@ export class ComplianceSync extends pulumi.ComponentResource {
       namedQueryIds: this.namedQueryIds,
     });
   }
-}
-
-/** Default encryption: SSE-KMS with an S3 bucket key when there is a key, SSE-S3 otherwise. */
-function sseRule(keyArn: pulumi.Output<string> | undefined) {
-  return keyArn
-    ? {
-        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
-        bucketKeyEnabled: true,
-      }
-    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } };
 }
