@@ -8,6 +8,7 @@ import { verify, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { LAMBDA_BUILD_OPTIONS } from "../components/bundle";
 import { verifyInstanceIdentity, type SignatureKind } from "../identity/verify";
 
 export const title = "identity verifier bundle size and verification cost";
@@ -19,16 +20,10 @@ const CALLS = 300;
 
 function bundleSize(external: string[]): number {
   const result = buildSync({
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
     entryPoints: [path.join(ROOT, "identity", "verify.ts")],
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
     external,
-    write: false,
-    legalComments: "none",
-    logLevel: "silent",
   });
   return result.outputFiles[0].contents.length;
 }

@@ -13,12 +13,32 @@
  * `npm run bench` prints the resulting size and cold-init ratio.
  */
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 
 const cache = new Map<string, string>();
 
 /** The folder holding the handlers (source checkout or the built package). */
 export const FUNCTIONS_DIR = path.join(__dirname, "..", "functions");
+
+/**
+ * The esbuild settings every Lambda bundle uses; benchmarks and size tests build with the
+ * same settings so their figures describe what is deployed.
+ */
+export const LAMBDA_BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  mainFields: ["module", "main"],
+  // The SDK's default credential chain → the Lambda environment provider.
+  alias: {
+    "@aws-sdk/credential-provider-node": path.join(FUNCTIONS_DIR, "shared", "envCredentials"),
+  },
+  write: false,
+  legalComments: "none",
+  logLevel: "silent",
+} as const satisfies BuildOptions;
 
 /**
  * Bundles `functions/<name>/index` for Node 22 (CommonJS), minified, without source maps.
@@ -28,20 +48,9 @@ export function bundleFunction(name: string): string {
   const cached = cache.get(name);
   if (cached !== undefined) return cached;
   const result = buildSync({
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
     entryPoints: [path.join(FUNCTIONS_DIR, name, "index")],
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    // The SDK's default credential chain → the Lambda environment provider.
-    alias: {
-      "@aws-sdk/credential-provider-node": path.join(FUNCTIONS_DIR, "shared", "envCredentials"),
-    },
-    write: false,
-    legalComments: "none",
-    logLevel: "silent",
   });
   const code = result.outputFiles[0].text;
   cache.set(name, code);

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { LAMBDA_BUILD_OPTIONS } from "../../components/bundle";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -8,16 +9,11 @@ describe("identity verifier bundle", () => {
   // The activation Lambda must stay within 400 KB with the SSM client inside; the verifier's
   // share is guarded here by what it pulls in, not by timing.
   const result = buildSync({
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
     entryPoints: [path.join(ROOT, "identity", "verify.ts")],
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    write: false,
     metafile: true,
     absWorkingDir: ROOT,
-    logLevel: "silent",
   });
 
   it("bundles only the identity sources and Node built-ins (no pkijs, asn1js or other packages)", () => {
