@@ -73,7 +73,17 @@ export function checkToken(
   return { ok: true, grant: match };
 }
 
-/** Compiles a config pattern so it must match the whole name, with Unicode semantics. */
+const compiled = new Map<string, RegExp>();
+
+/**
+ * Compiles a config pattern so it must match the whole name, with Unicode semantics.
+ * Patterns come from config, so each is compiled once per cold start, not per request.
+ */
 export function wholeMatch(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, "u");
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^(?:${pattern})$`, "u");
+    compiled.set(pattern, re);
+  }
+  return re;
 }
