@@ -8,6 +8,7 @@ import {
 } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { bundleFunction } from "./bundle";
+import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { ArgumentError } from "./errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -70,6 +71,24 @@ export interface ActivationApiArgs {
    * and region: there is one such setting per account and region. @default true
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Parameter Store name prefixes (e.g. `/acme/fleet/`) registered machines may read in this
+   * account and region. Every other parameter read is denied, although
+   * `AmazonSSMManagedInstanceCore` allows `ssm:GetParameter(s)` on `*`. @default [] (none)
+   */
+  readonly parameterReadPrefixes?: readonly string[];
+  /**
+   * Add `aws:SourceAccount` = this account to the function role's trust policy (confused-deputy
+   * protection the Lambda Developer Guide describes for execution roles). Turn off only if a
+   * deploy fails with "The role defined for the function cannot be assumed by Lambda". @default true
+   */
+  readonly lambdaTrustSourceAccount?: boolean;
+  /**
+   * Add `aws:SourceAccount` = this account to the API Gateway logging role's trust policy. AWS
+   * does not document that API Gateway sends the key when it assumes that role, so this is
+   * opt-in: if it is not honoured, API Gateway cannot write access logs. @default false
+   */
+  readonly apiGatewayTrustSourceAccount?: boolean;
   /** Tags for every resource created. @default {} */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -120,6 +139,10 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
       `must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${args.logRetentionDays}`,
     );
   }
+  (args.parameterReadPrefixes ?? []).forEach((prefix, i) => {
+    const problem = parameterPrefixProblem(prefix);
+    if (problem !== undefined) fail(`parameterReadPrefixes[${i}]`, problem);
+  });
   if (args.ec2Auth === false && !args.tokenAuth) {
     fail("ec2Auth", "and tokenAuth are both off: no machine could ever register");
   }
@@ -262,6 +285,25 @@ export class ActivationApi extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Core lets a node read every parameter in the account; narrow that to the fleet's prefixes.
+    new aws.iam.RolePolicy(
+      `${name}-managed-instance-parameters`,
+      {
+        role: managedInstanceRole.name,
+        policy: pulumi
+          .all([accountId, region.region, partition.partition])
+          .apply(([acct, reg, part]) =>
+            JSON.stringify(
+              parameterReadDenyPolicy(args.parameterReadPrefixes ?? [], {
+                partition: part,
+                region: reg,
+                accountId: acct,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
 
     const functionLogs = new aws.cloudwatch.LogGroup(
       `${name}-function-logs`,
@@ -272,7 +314,11 @@ export class ActivationApi extends pulumi.ComponentResource {
       `${name}-function`,
       {
         description: `Activation API function of fleet ${args.fleetName}`,
-        assumeRolePolicy: accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
+        assumeRolePolicy: accountId.apply((a) =>
+          JSON.stringify(
+            lambdaTrustPolicy((args.lambdaTrustSourceAccount ?? true) ? a : undefined),
+          ),
+        ),
         tags,
       },
       parent,
@@ -414,7 +460,11 @@ export class ActivationApi extends pulumi.ComponentResource {
         `${name}-apigateway-logging`,
         {
           description: "Lets API Gateway write access logs to CloudWatch (account-wide setting)",
-          assumeRolePolicy: accountId.apply((a) => JSON.stringify(apiGatewayLoggingTrustPolicy(a))),
+          assumeRolePolicy: accountId.apply((a) =>
+            JSON.stringify(
+              apiGatewayLoggingTrustPolicy(args.apiGatewayTrustSourceAccount ? a : undefined),
+            ),
+          ),
           tags,
         },
         parent,

@@ -59,6 +59,12 @@ export interface HybridFleetArgs {
   readonly allowedTags?: Readonly<Record<string, AllowedTag>>;
   /** Create the account-wide API Gateway CloudWatch role. @default true */
   readonly manageApiGatewayAccount?: boolean;
+  /** Parameter Store prefixes registered machines may read. @default [] (none) */
+  readonly parameterReadPrefixes?: readonly string[];
+  /** `aws:SourceAccount` in the function role's trust policy. @default true */
+  readonly lambdaTrustSourceAccount?: boolean;
+  /** `aws:SourceAccount` in the API Gateway logging role's trust policy. @default false */
+  readonly apiGatewayTrustSourceAccount?: boolean;
   /** Report/enforce associations and their documents. @default every control, component defaults */
   readonly compliance?: FleetComplianceArgs;
   /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */
@@ -88,6 +94,9 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
     bootstrapTokens: args.bootstrapTokens,
     allowedTags: args.allowedTags,
     manageApiGatewayAccount: args.manageApiGatewayAccount,
+    parameterReadPrefixes: args.parameterReadPrefixes,
+    lambdaTrustSourceAccount: args.lambdaTrustSourceAccount,
+    apiGatewayTrustSourceAccount: args.apiGatewayTrustSourceAccount,
     tags: args.tags,
   };
 }

@@ -101,6 +101,24 @@ export const CONFIG_SCHEMA = {
       "Create the account-wide API Gateway CloudWatch Logs role that access logging needs. False if another stack manages it.",
     default: true,
   },
+  parameterReadPrefixes: {
+    type: "array",
+    description:
+      "Parameter Store name prefixes (e.g. /acme/fleet/) registered machines may read in this account and region. Empty: none; every other parameter read is denied.",
+    default: [],
+  },
+  lambdaTrustSourceAccount: {
+    type: "boolean",
+    description:
+      "Require aws:SourceAccount = this account in the activation function role's trust policy (documented by AWS Lambda).",
+    default: true,
+  },
+  apiGatewayTrustSourceAccount: {
+    type: "boolean",
+    description:
+      "Require aws:SourceAccount = this account in the API Gateway logging role's trust policy. Off: AWS does not document it for API Gateway.",
+    default: false,
+  },
   complianceControls: {
     type: "array",
     description:

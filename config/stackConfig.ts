@@ -40,6 +40,9 @@ export interface StackConfig {
   readonly bootstrapTokens: readonly BootstrapTokenGrant[];
   readonly allowedTags: Readonly<Record<string, AllowedTag>>;
   readonly manageApiGatewayAccount: boolean;
+  readonly parameterReadPrefixes: readonly string[];
+  readonly lambdaTrustSourceAccount: boolean;
+  readonly apiGatewayTrustSourceAccount: boolean;
   readonly complianceControls: ComplianceControlsConfig;
   readonly associationMaxConcurrency: string;
   readonly associationMaxErrors: string;
@@ -171,6 +174,9 @@ export function parseStackConfig(
     bootstrapTokens: readArray(raw, "bootstrapTokens").map(parseTokenLine),
     allowedTags,
     manageApiGatewayAccount: readBoolean(raw, "manageApiGatewayAccount"),
+    parameterReadPrefixes: readArray(raw, "parameterReadPrefixes"),
+    lambdaTrustSourceAccount: readBoolean(raw, "lambdaTrustSourceAccount"),
+    apiGatewayTrustSourceAccount: readBoolean(raw, "apiGatewayTrustSourceAccount"),
     complianceControls: parseControlLines(readArray(raw, "complianceControls")),
     associationMaxConcurrency: readString(raw, "associationMaxConcurrency"),
     associationMaxErrors: readString(raw, "associationMaxErrors"),
@@ -372,6 +378,9 @@ export function loadFleetArgs(
     bootstrapTokens: settings.bootstrapTokens,
     allowedTags: settings.allowedTags,
     manageApiGatewayAccount: settings.manageApiGatewayAccount,
+    parameterReadPrefixes: settings.parameterReadPrefixes,
+    lambdaTrustSourceAccount: settings.lambdaTrustSourceAccount,
+    apiGatewayTrustSourceAccount: settings.apiGatewayTrustSourceAccount,
     compliance: {
       controls: settings.complianceControls,
       maxConcurrency: settings.associationMaxConcurrency,

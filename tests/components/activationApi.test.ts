@@ -68,6 +68,7 @@ describe("ActivationApi", () => {
       "aws:iam/role:Role::act-function",
       "aws:iam/role:Role::act-managed-instance",
       "aws:iam/rolePolicy:RolePolicy::act-function",
+      "aws:iam/rolePolicy:RolePolicy::act-managed-instance-parameters",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment::act-apigateway-logging",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment::act-managed-instance-core",
       "aws:lambda/function:Function::act-function",
