@@ -163,6 +163,12 @@ export const CONFIG_SCHEMA = {
     description: "Key prefix the resource data syncs write under.",
     default: "ssm-sync",
   },
+  complianceSyncName: {
+    type: "string",
+    description:
+      "Name of the resource data syncs (1-64 characters, unique per account and region). Empty: HybridFleet-<fleetName>.",
+    default: "",
+  },
   complianceSyncRegions: {
     type: "array",
     description:
@@ -222,7 +228,8 @@ export const CONFIG_SCHEMA = {
   },
   complianceDatabase: {
     type: "string",
-    description: "Glue database name (^[a-z0-9_]+$). Empty: derived from the component name.",
+    description:
+      "Glue database name (^[a-z0-9_]+$). Empty: hybrid_fleet_<fleetName>, lower case, other characters as _ (plus a hash of the fleet name when any had to change).",
     default: "",
   },
   complianceCustomInventoryTypes: {
@@ -232,7 +239,7 @@ export const CONFIG_SCHEMA = {
   },
   athenaWorkgroup: {
     type: "string",
-    description: "Athena workgroup name. Empty: derived from the component name.",
+    description: "Athena workgroup name. Empty: HybridFleet-<fleetName>.",
     default: "",
   },
   athenaBytesScannedCutoff: {

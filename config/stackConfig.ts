@@ -51,6 +51,7 @@ export interface StackConfig {
   readonly associationOutputPrefix: string;
   readonly complianceSync: boolean;
   readonly complianceSyncPrefix: string;
+  readonly complianceSyncName: string;
   readonly complianceSyncRegions: readonly string[];
   readonly complianceSourceAccounts: readonly string[];
   readonly complianceQueryRegions: readonly string[];
@@ -185,6 +186,7 @@ export function parseStackConfig(
     associationOutputPrefix: readString(raw, "associationOutputPrefix"),
     complianceSync: readBoolean(raw, "complianceSync"),
     complianceSyncPrefix: readString(raw, "complianceSyncPrefix"),
+    complianceSyncName: readString(raw, "complianceSyncName"),
     complianceSyncRegions: readArray(raw, "complianceSyncRegions"),
     complianceSourceAccounts: readArray(raw, "complianceSourceAccounts"),
     complianceQueryRegions: readArray(raw, "complianceQueryRegions"),
@@ -314,6 +316,7 @@ const CONFIG_KEY_FOR: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
   ComplianceSync: {
     prefix: "complianceSyncPrefix",
+    syncName: "complianceSyncName",
     additionalSyncRegions: "complianceSyncRegions",
     sourceAccountIds: "complianceSourceAccounts",
     queryRegions: "complianceQueryRegions",
@@ -391,6 +394,7 @@ export function loadFleetArgs(
     },
     sync: settings.complianceSync && {
       prefix: settings.complianceSyncPrefix,
+      syncName: settings.complianceSyncName || undefined,
       additionalSyncRegions: orUndefined(settings.complianceSyncRegions),
       sourceAccountIds: orUndefined(settings.complianceSourceAccounts),
       queryRegions: orUndefined(settings.complianceQueryRegions),

@@ -78,7 +78,8 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       "fleet-activation-managed-instance",
     );
     assert.deepEqual(program.fleetTag, { key: "HybridFleet", value: "acme-dev" });
-    assert.equal(await unwrap(program.complianceDatabaseName), "fleet_sync");
+    // From the fleet name ("acme-dev" has a "-", so it carries a hash of the fleet name).
+    assert.equal(await unwrap(program.complianceDatabaseName), "hybrid_fleet_acme_dev_c2f9a54e");
     assert.deepEqual(await unwrap(program.documentNames), {
       agentInstall: "HybridFleet-acme-dev-AgentInstall",
       antivirus: "HybridFleet-acme-dev-Antivirus",

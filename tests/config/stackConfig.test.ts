@@ -88,6 +88,7 @@ describe("stack config", () => {
       associationOutputPrefix: "association-output",
       complianceSync: true,
       complianceSyncPrefix: "ssm-sync",
+      complianceSyncName: "",
       complianceSyncRegions: [],
       complianceSourceAccounts: [],
       complianceQueryRegions: [],
