@@ -1,4 +1,3 @@
-import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -9,6 +8,7 @@ import {
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { bundleFunction } from "./bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
+import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
 import { ArgumentError } from "./errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -385,40 +385,46 @@ export class ActivationApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    const resource = new aws.apigateway.Resource(
-      `${name}-activate`,
-      { restApi: api.id, parentId: api.rootResourceId, pathPart: "activate" },
-      parent,
-    );
+    // What the deployment snapshots, each written once: passed to its resource below and
+    // hashed into the redeploy trigger, so an in-place change to any of them redeploys.
+    const resourceArgs: aws.apigateway.ResourceArgs = {
+      restApi: api.id,
+      parentId: api.rootResourceId,
+      pathPart: "activate",
+    };
+    const resource = new aws.apigateway.Resource(`${name}-activate`, resourceArgs, parent);
+    const validatorArgs: aws.apigateway.RequestValidatorArgs = {
+      restApi: api.id,
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    };
     const validator = new aws.apigateway.RequestValidator(
       `${name}-validator`,
-      { restApi: api.id, validateRequestParameters: true, validateRequestBody: false },
+      validatorArgs,
       parent,
     );
-    const method = new aws.apigateway.Method(
-      `${name}-get`,
-      {
-        restApi: api.id,
-        resourceId: resource.id,
-        httpMethod: "GET",
-        // Callers prove themselves to the function (identity document or token), which
-        // API Gateway authorizers cannot verify; the function refuses anything unproven.
-        authorization: "NONE",
-        requestParameters: { "method.request.querystring.name": true },
-        requestValidatorId: validator.id,
-      },
-      parent,
-    );
+    const methodArgs: aws.apigateway.MethodArgs = {
+      restApi: api.id,
+      resourceId: resource.id,
+      httpMethod: "GET",
+      // Callers prove themselves to the function (identity document or token), which
+      // API Gateway authorizers cannot verify; the function refuses anything unproven.
+      authorization: "NONE",
+      requestParameters: { "method.request.querystring.name": true },
+      requestValidatorId: validator.id,
+    };
+    const method = new aws.apigateway.Method(`${name}-get`, methodArgs, parent);
+    const integrationArgs: aws.apigateway.IntegrationArgs = {
+      restApi: api.id,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      integrationHttpMethod: "POST",
+      type: "AWS_PROXY",
+      uri: fn.invokeArn,
+    };
     const integration = new aws.apigateway.Integration(
       `${name}-integration`,
-      {
-        restApi: api.id,
-        resourceId: resource.id,
-        httpMethod: method.httpMethod,
-        integrationHttpMethod: "POST",
-        type: "AWS_PROXY",
-        uri: fn.invokeArn,
-      },
+      integrationArgs,
       parent,
     );
     new aws.lambda.Permission(
@@ -432,7 +438,7 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
-    // A deployment is a snapshot: redeploy whenever the routes or integration change.
+    // A deployment is a snapshot: redeploy whenever anything it snapshots changes.
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       {
@@ -440,10 +446,13 @@ export class ActivationApi extends pulumi.ComponentResource {
         description: `ssm-hybrid-fleet ${name}`,
         triggers: {
           redeployment: pulumi
-            .all([resource.id, method.id, integration.id, integration.uri, validator.id])
-            .apply((parts) =>
-              crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex"),
-            ),
+            .output({
+              resource: resourceArgs,
+              validator: validatorArgs,
+              method: methodArgs,
+              integration: integrationArgs,
+            })
+            .apply((definition) => redeploymentHash(definition as ApiDefinition)),
         },
       },
       { parent: this, dependsOn: [method, integration] },
