@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { validateActivationApiArgs } from "../../components/activationApi";
 import { loadFleetArgs } from "../../config/stackConfig";
 import {
@@ -90,5 +92,33 @@ describe("parameter read prefixes", () => {
       message:
         'config ssm-hybrid-fleet:parameterReadPrefixes[0] "/aws/x/" starts with aws or ssm, which Parameter Store reserves',
     });
+  });
+});
+
+describe("what the fleet's documents read from Parameter Store", () => {
+  // The default (no prefix allowed) rests on this: if a document starts reading parameters,
+  // this fails and its prefix must become a default of parameterReadPrefixes.
+  const READS =
+    /\{\{\s*ssm(-secure)?:|get-parameters?|Get-SSMParameter|GetParameters?\b|get_parameters?/i;
+  const root = path.join(__dirname, "..", "..");
+  const files = [
+    ...["agent-install.yaml", "antivirus.yaml", "cis.yaml"].map((f) => path.join("documents", f)),
+    ...fs
+      .readdirSync(path.join(root, "documents", "scripts"))
+      .map((f) => path.join("documents", "scripts", f)),
+    path.join("tests", "fixtures", "documents", "aws-owned", "AWS-RunPatchBaseline.json"),
+  ];
+
+  for (const file of files) {
+    it(`${file} reads no parameter`, () => {
+      const text = fs.readFileSync(path.join(root, file), "utf8");
+      assert.equal(READS.exec(text)?.[0], undefined);
+    });
+  }
+
+  it("the pattern does find a parameter reference", () => {
+    for (const s of ["{{ssm:/a/b}}", "{{ ssm-secure:/x }}", "aws ssm get-parameter --name x"]) {
+      assert.match(s, READS);
+    }
   });
 });
