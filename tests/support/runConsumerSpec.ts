@@ -18,13 +18,25 @@ export interface ConsumerFailure {
   readonly stack: string;
 }
 
-/** Runs the spec with `cwd` as the consumer's folder; throws if it did not fail exactly once. */
+/** The spec as this repository keeps it; a consumer test copies it into its project. */
+export const OMITS_INVOKE_URL_SPEC = path.join(
+  __dirname,
+  "..",
+  "fixtures",
+  "consumer",
+  "omitsInvokeUrl.spec.cjs",
+);
+
+/**
+ * Runs `spec` with `cwd` as the consumer's folder (modules resolve from the spec's folder);
+ * throws if it did not fail exactly once.
+ */
 export async function runOmitsInvokeUrlSpec(
   fleetModule: string,
   cwd: string,
   mochaArgs: readonly string[] = [],
+  spec: string = OMITS_INVOKE_URL_SPEC,
 ): Promise<ConsumerFailure> {
-  const spec = path.join(__dirname, "..", "fixtures", "consumer", "omitsInvokeUrl.spec.cjs");
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
