@@ -8,7 +8,9 @@
  * `from_iso8601_timestamp`, `to_unixtime` and `regexp_like`; the tests define DuckDB macros
  * with those names and Trino's meaning, and parse every statement with a Trino grammar.
  *
- * Where the engines part, the SQL says exactly what it means instead of relying on either:
+ * Athena engine v3's functions are Trino's
+ * (https://docs.aws.amazon.com/athena/latest/ug/functions-env3.html). Where the engines part,
+ * the SQL says exactly what it means instead of relying on either:
  * - counts: `try_cast('3.0' AS integer)` is 3 in DuckDB and NULL in Trino (likewise `' 3 '`
  *   and `'1e2'`), so a count is cast only when it is plain digits ({@link countSql});
  * - percentages: `100.0 * a / b` is DECIMAL (rounded at scale 1) in Trino and DOUBLE in
