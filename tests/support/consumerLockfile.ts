@@ -100,15 +100,17 @@ export function consumerLockfile(
     }
     if (packages[at]) continue;
     // Dev/peer flags describe this repository's tree; npm recomputes them for the consumer.
-    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = lock.packages[at];
+    const entry: Record<string, unknown> = { ...lock.packages[at] };
+    for (const flag of ["dev", "devOptional", "peer"]) delete entry[flag];
     // Without `resolved` npm fetches each package's registry metadata to find its tarball,
     // which is neither cached by `npm ci` nor fast; with it, the cached tarball serves.
-    packages[at] = { resolved: registryTarball(at, entry.version), ...entry };
-    want(at, entry.dependencies, false);
-    want(at, entry.optionalDependencies, true);
+    packages[at] = { resolved: registryTarball(at, lock.packages[at].version), ...entry };
+    const found = lock.packages[at];
+    want(at, found.dependencies, false);
+    want(at, found.optionalDependencies, true);
     const peers = Object.fromEntries(
-      Object.entries(entry.peerDependencies ?? {}).filter(
-        ([name]) => !entry.peerDependenciesMeta?.[name]?.optional,
+      Object.entries(found.peerDependencies ?? {}).filter(
+        ([name]) => !found.peerDependenciesMeta?.[name]?.optional,
       ),
     );
     if (withPeers) want(at, peers, false);
