@@ -37,6 +37,8 @@ const ALLOWED: readonly RegExp[] = [
   /^(functions|identity)\/[\w/.]+\.ts$/,
   /^documents\/[\w-]+\.yaml$/,
   /^documents\/bootstrap\/register\.(sh|ps1)$/,
+  // The stack config's JSON Schema, for editor completion (issue 11, structured config).
+  /^schema\/stack-config\.schema\.json$/,
 ];
 
 /** The components a consumer can build alone. */
