@@ -7,8 +7,12 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 
-/** The consumer's own mocha timeout: a hang shows as a failure after this long. */
-export const CONSUMER_TIMEOUT_MS = 30_000;
+/**
+ * The consumer's own mocha timeout: a hang shows as a failure after this long. Generous, so
+ * that "failed well before it" holds on a loaded CI machine, where building the component
+ * (bundling the handler) alone can take over 15 s.
+ */
+export const CONSUMER_TIMEOUT_MS = 120_000;
 
 /** The spec's one failure as mocha's JSON reporter describes it. */
 export interface ConsumerFailure {
