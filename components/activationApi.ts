@@ -9,6 +9,7 @@ import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { bundleFunction } from "./bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
+import { requireValue } from "./requireValue";
 import { ArgumentError } from "./errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -521,16 +522,22 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
-    this.apiUrl = stage.invokeUrl;
-    this.activationUrl = pulumi.interpolate`${stage.invokeUrl}/activate`;
+    // Everything below derives from the URL; a mock that omits it must fail now, not hang.
+    const invokeUrl = requireValue(stage.invokeUrl, {
+      where: `ActivationApi ${name}: aws.apigateway.Stage ${name}-stage`,
+      property: "invokeUrl",
+      example: `https://abc123.execute-api.ap-southeast-2.amazonaws.com/${STAGE_NAME}`,
+    });
+    this.apiUrl = invokeUrl;
+    this.activationUrl = pulumi.interpolate`${invokeUrl}/activate`;
     this.managedInstanceRoleName = managedInstanceRole.name;
     this.managedInstanceRoleArn = managedInstanceRole.arn;
     this.functionName = fn.name;
     this.functionLogGroupName = functionLogs.name;
     this.accessLogGroupName = accessLogs.name;
     this.restApiId = api.id;
-    this.linuxUserData = stage.invokeUrl.apply((url) => buildLinuxUserData(url));
-    this.windowsUserData = stage.invokeUrl.apply((url) => buildWindowsUserData(url));
+    this.linuxUserData = invokeUrl.apply((url) => buildLinuxUserData(url));
+    this.windowsUserData = invokeUrl.apply((url) => buildWindowsUserData(url));
     this.registerOutputs({
       apiUrl: this.apiUrl,
       activationUrl: this.activationUrl,
