@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateActivationCommand,
   DescribeInstanceInformationCommand,
@@ -8,6 +9,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { createActivationHandler, type IdentityVerifier } from "../../functions/activation/handler";
 import { hashToken } from "../../functions/activation/tokens";
+import { startLocalLeaseTable, type LocalLeaseTable } from "../../local/leaseTable";
 import {
   baseConfig,
   event,
@@ -21,6 +23,8 @@ import {
 // mockClient stubs SSMClient.prototype.send for every instance: create it per suite and
 // restore it, so suites that use the real client against a local fake are unaffected.
 let ssmMock: ReturnType<typeof mockClient>;
+// The name lease runs against dynalite (a real DynamoDB implementation), a fresh table per test.
+let leases: LocalLeaseTable;
 const CODE = "SECRETcodeXYZ1234567890";
 
 class IdentityVerificationError extends Error {
@@ -59,6 +63,7 @@ function makeHandler(overrides: Record<string, string> = {}) {
     config: baseConfig(overrides),
     region: "ap-southeast-2",
     verifyIdentity: fakeVerifier,
+    leases: { client: leases.client, table: leases.tableName },
     clock: () => NOW,
     log: logs.sink,
   });
@@ -74,7 +79,8 @@ describe("activation handler", () => {
     ssmMock = mockClient(SSMClient);
   });
   after(() => ssmMock.restore());
-  beforeEach(() => {
+  beforeEach(async () => {
+    leases = await startLocalLeaseTable();
     ssmMock.reset();
     ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
     ssmMock.on(CreateActivationCommand).resolves({
@@ -82,6 +88,7 @@ describe("activation handler", () => {
       ActivationCode: CODE,
     });
   });
+  afterEach(async () => leases.close());
 
   describe("success", () => {
     it("issues a single-use activation named after a proven EC2 instance", async () => {
@@ -117,9 +124,27 @@ describe("activation handler", () => {
       });
       const describe = ssmMock.commandCalls(DescribeInstanceInformationCommand);
       assert.deepEqual(describe[0].args[0].input, {
-        Filters: [{ Key: "tag:Name", Values: [INSTANCE.instanceId] }],
+        Filters: [
+          { Key: "ResourceType", Values: ["ManagedInstance"] },
+          { Key: "PingStatus", Values: ["Online", "ConnectionLost"] },
+        ],
         MaxResults: 50,
         NextToken: undefined,
+      });
+      const lease = await leases.client.send(
+        new GetItemCommand({
+          TableName: leases.tableName,
+          Key: { name: { S: INSTANCE.instanceId } },
+        }),
+      );
+      assert.deepEqual(lease.Item, {
+        name: { S: INSTANCE.instanceId },
+        principal: { S: `ec2:${FLEET_ACCOUNT}:${INSTANCE.instanceId}` },
+        leaseToken: lease.Item?.leaseToken,
+        activationId: { S: "e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE" },
+        // The activation's expiry (13:00) plus the 15-minute grace, in epoch seconds.
+        expiresAt: { N: String(Date.parse("2026-11-28T13:15:00Z") / 1000) },
+        updatedAt: { S: NOW.toISOString() },
       });
       const issued = logs.lines
         .map((l) => JSON.parse(l))
@@ -136,6 +161,7 @@ describe("activation handler", () => {
         config: baseConfig({ ACTIVATION_TTL_MINUTES: "15" }),
         region: "ap-southeast-2",
         verifyIdentity: fakeVerifier,
+        leases: { client: leases.client, table: leases.tableName },
         clock: () => now,
         log: () => undefined,
       });
@@ -192,11 +218,12 @@ describe("activation handler", () => {
       assert.equal(res.statusCode, 200, res.body);
     });
 
-    it("lets a stale (ConnectionLost) holder of the name not block", async () => {
+    it("409 for a registered ConnectionLost holder of the name (it may come back)", async () => {
       ssmMock.on(DescribeInstanceInformationCommand).resolves({
         InstanceInformationList: [
           {
             InstanceId: "mi-0123456789abcdef0",
+            Name: INSTANCE.instanceId,
             PingStatus: "ConnectionLost",
             ResourceType: "ManagedInstance",
           },
@@ -204,7 +231,20 @@ describe("activation handler", () => {
       });
       const { handler } = makeHandler();
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
-      assert.equal(res.statusCode, 200);
+      assert.equal(res.statusCode, 409, res.body);
+      assert.match(
+        body(res).message,
+        /mi-0123456789abcdef0, which is registered \(ConnectionLost\)/,
+      );
+      assert.equal(ssmMock.commandCalls(CreateActivationCommand).length, 0);
+      // The refused request gave the lease back: the name is not locked by a refusal.
+      const lease = await leases.client.send(
+        new GetItemCommand({
+          TableName: leases.tableName,
+          Key: { name: { S: INSTANCE.instanceId } },
+        }),
+      );
+      assert.equal(lease.Item, undefined);
     });
   });
 
@@ -256,13 +296,13 @@ describe("activation handler", () => {
       ],
       [
         "tag value not allowed",
-        event({ name: "a", "tag.Team": "ops" }, ec2Headers(INSTANCE)),
+        event({ name: INSTANCE.instanceId, "tag.Team": "ops" }, ec2Headers(INSTANCE)),
         400,
         /must be one of web, db/,
       ],
       [
         "tag value pattern",
-        event({ name: "a", "tag.CostCentre": "12" }, ec2Headers(INSTANCE)),
+        event({ name: INSTANCE.instanceId, "tag.CostCentre": "12" }, ec2Headers(INSTANCE)),
         400,
         /matching \[0-9\]\{4\}/,
       ],
@@ -390,9 +430,10 @@ describe("activation handler", () => {
         .resolvesOnce({
           InstanceInformationList: [
             {
-              InstanceId: "i-0abc1234def567890",
+              InstanceId: "mi-00000000000000001",
+              Name: "web-1",
               PingStatus: "Online",
-              ResourceType: "EC2Instance",
+              ResourceType: "ManagedInstance",
             },
           ],
           NextToken: "page2",
@@ -401,6 +442,7 @@ describe("activation handler", () => {
           InstanceInformationList: [
             {
               InstanceId: "mi-0123456789abcdef0",
+              Name: INSTANCE.instanceId,
               PingStatus: "Online",
               ResourceType: "ManagedInstance",
             },
@@ -411,7 +453,7 @@ describe("activation handler", () => {
       assert.equal(res.statusCode, 409);
       assert.match(
         body(res).message,
-        /held by managed instance mi-0123456789abcdef0, which is registered and Online/,
+        /held by managed instance mi-0123456789abcdef0, which is registered \(Online\)/,
       );
       const pages = ssmMock
         .commandCalls(DescribeInstanceInformationCommand)
