@@ -1,8 +1,8 @@
 /**
  * Refuses, at config time, the operator patterns that make a backtracking regular
- * expression engine take exponential time: a variable repetition (`*`, `+`, `?`, `{n,}`,
- * `{n,m}`) of a group that itself holds a variable repetition, like `(a+)+`, `(\w*)*` or
- * `(x+y?)+`. One unauthenticated 31-character value held the Lambda for 15 s with such a
+ * expression engine take exponential time: a repetition that varies and may repeat more than
+ * once (`*`, `+`, `{n,}`, `{n,m}` with m > 1) of a group that itself holds a varying
+ * repetition (`*`, `+`, `?`, `{n,m}`), like `(a+)+`, `(\w*)*` or `(x+y?)+`. One unauthenticated 31-character value held the Lambda for 15 s with such a
  * pattern. Values are also capped at 256 characters and only matched after the proof, so the
  * polynomial cases that remain (`.*.*`) stay in the millisecond range.
  *
@@ -69,7 +69,7 @@ export function nestedQuantifier(pattern: string): string | undefined {
     }
     const quantifier = readQuantifier(pattern, i);
     if (quantifier !== undefined) {
-      if (quantifier.variable && last?.group && last.variable) {
+      if (quantifier.variable && quantifier.max > 1 && last?.group && last.variable) {
         return pattern.slice(last.start, quantifier.end);
       }
       if (quantifier.variable) stack[stack.length - 1].variable = true;
@@ -85,17 +85,22 @@ export function nestedQuantifier(pattern: string): string | undefined {
   return undefined;
 }
 
-/** Reads a quantifier at `i`: where it ends and whether its count varies (min ≠ max). */
+/**
+ * Reads a quantifier at `i`: where it ends, whether its count varies (min ≠ max) and its
+ * maximum. Only a varying repetition with a maximum above 1 multiplies the ways a group
+ * holding another varying repetition can split a value (`(a+)?` is harmless).
+ */
 function readQuantifier(
   pattern: string,
   i: number,
-): { end: number; variable: boolean } | undefined {
+): { end: number; variable: boolean; max: number } | undefined {
   const c = pattern[i];
-  if (c === "*" || c === "+" || c === "?") return { end: i + 1, variable: true };
+  if (c === "*" || c === "+") return { end: i + 1, variable: true, max: Infinity };
+  if (c === "?") return { end: i + 1, variable: true, max: 1 };
   if (c !== "{") return undefined;
   const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i, i + 24));
   if (!m) return undefined;
   const min = Number(m[1]);
   const max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
-  return { end: i + m[0].length, variable: max !== min };
+  return { end: i + m[0].length, variable: max !== min, max };
 }

@@ -410,6 +410,77 @@ describe("activation handler", () => {
       });
     }
 
+    it("checks the proof before any operator pattern: an unproven caller's tag value is never matched", async () => {
+      const { handler } = makeHandler();
+      // A value the CostCentre pattern refuses, sent without proof: 401, not the pattern's 400.
+      const res = await handler(event({ name: "web-1", "tag.CostCentre": "1".repeat(31) + "a" }));
+      assert.equal(res.statusCode, 401, res.body);
+      // The same value with a valid proof reaches the pattern.
+      const proven = await handler(
+        event(
+          { name: "web-1", "tag.CostCentre": "1".repeat(31) + "a" },
+          { Authorization: `Bearer ${GOOD_TOKEN}` },
+        ),
+      );
+      assert.equal(proven.statusCode, 400, proven.body);
+      assert.match(body(proven).message, /must be a value matching|matching \[0-9\]\{4\}/);
+    });
+
+    it("403 for a token machine asking for an EC2- or mi-shaped name, unless its grant opts in", async () => {
+      const grant = (allow: boolean) =>
+        JSON.stringify([
+          {
+            id: "broad",
+            sha256: hashToken(GOOD_TOKEN),
+            namePattern: "[a-z0-9-]+",
+            environment: "dev",
+            expiresAt: "2030-01-01T00:00:00Z",
+            ...(allow ? { allowInstanceIdNames: true } : {}),
+          },
+        ]);
+      const strict = makeHandler({ BOOTSTRAP_TOKENS: grant(false) }).handler;
+      for (const name of ["i-0123456789abcdef0", "i-01234567", "mi-0123456789abcdef0", "mi-x"]) {
+        const res = await strict(event({ name }, { Authorization: `Bearer ${GOOD_TOKEN}` }));
+        assert.equal(res.statusCode, 403, name);
+        assert.equal(
+          body(res).message,
+          `bootstrap token broad may not register "${name}": names shaped like an EC2 instance ID or managed instance ID (i-…, mi-…) need allowInstanceIdNames on the grant`,
+        );
+      }
+      // Not instance-ID-shaped: 16 hex digits, upper case, a longer prefix.
+      for (const name of ["i-0123456789abcdef", "ami-0123", "web-i-01234567"]) {
+        const res = await strict(event({ name }, { Authorization: `Bearer ${GOOD_TOKEN}` }));
+        assert.equal(res.statusCode, 200, `${name}: ${res.body}`);
+      }
+      const optedIn = makeHandler({ BOOTSTRAP_TOKENS: grant(true) }).handler;
+      const res = await optedIn(
+        event({ name: "i-0123456789abcdef1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }),
+      );
+      assert.equal(res.statusCode, 200, res.body);
+    });
+
+    it("refuses identity documents older than ec2MaxIdentityAgeMinutes, and only then", async () => {
+      const started = (minutesAgo: number) => ({
+        ...INSTANCE,
+        pendingTime: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
+      });
+      const windowed = makeHandler({ EC2_MAX_IDENTITY_AGE_MINUTES: "30" }).handler;
+      const fresh = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(started(29))));
+      assert.equal(fresh.statusCode, 200, fresh.body);
+      const stale = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(started(31))));
+      assert.equal(stale.statusCode, 403);
+      assert.equal(
+        body(stale).message,
+        `the instance identity document's pendingTime (2026-11-28T11:29:00.000Z) is older than 30 minutes (ec2MaxIdentityAgeMinutes)`,
+      );
+      const missing = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
+      assert.equal(missing.statusCode, 403);
+      // 0 (the default) is off: a year-old start is fine.
+      const off = makeHandler().handler;
+      const old = await off(event({ name: INSTANCE.instanceId }, ec2Headers(started(525_600))));
+      assert.equal(old.statusCode, 200, old.body);
+    });
+
     it("403 when EC2 proof is switched off, and when token proof is switched off", async () => {
       const ec2Off = makeHandler({ EC2_AUTH: "disabled" }).handler;
       const res1 = await ec2Off(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
