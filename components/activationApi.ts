@@ -5,7 +5,9 @@ import {
   parseTokenGrants,
   type AllowedTag,
 } from "../functions/activation/config";
-import type { BootstrapTokenGrant } from "../functions/activation/tokens";
+import { LEASE_HASH_KEY, LEASE_TTL_ATTRIBUTE } from "../functions/activation/lease";
+import { wholeMatch, type BootstrapTokenGrant } from "../functions/activation/tokens";
+import { activationLeasePolicy } from "./activationLease.policies";
 import { bundleFunction } from "./bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
@@ -64,6 +66,11 @@ export interface ActivationApiArgs {
   readonly retryAfterSeconds?: number;
   /** Attempts the function's SDK client makes per SSM call (retries throttling/5xx). @default 3 */
   readonly ssmMaxAttempts?: number;
+  /**
+   * Refuse EC2 identity documents whose `pendingTime` (when the instance last started) is
+   * older than this many minutes; 0 turns the check off. @default 0
+   */
+  readonly ec2MaxIdentityAgeMinutes?: number;
   /** Memory of the activation function, MB. @default 256 */
   readonly memorySize?: number;
   /**
@@ -131,6 +138,7 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
   intIn("retryAfterSeconds", 1, 300);
   intIn("ssmMaxAttempts", 1, 10);
   intIn("memorySize", 128, 10240);
+  intIn("ec2MaxIdentityAgeMinutes", 0, 525600);
   if (
     args.logRetentionDays !== undefined &&
     !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)
@@ -177,6 +185,30 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
     fail("allowedTags", (err as Error).message.replace(/^allowedTags:?/, ""));
   }
 }
+
+/** Names a token grant's pattern is tried on to see if it admits instance-ID-shaped names. */
+const INSTANCE_ID_SAMPLES = ["i-0123456789abcdef0", "i-01234567", "mi-0123456789abcdef0"];
+
+/**
+ * Warnings for grants whose `namePattern` admits names shaped like EC2 or managed instance
+ * IDs: the handler refuses those names to token machines unless the grant sets
+ * `allowInstanceIdNames`, so such a pattern is either too broad or needs the opt-in.
+ */
+export function instanceIdPatternWarnings(grants: readonly BootstrapTokenGrant[]): string[] {
+  return grants.flatMap((grant, i) => {
+    const admitted = INSTANCE_ID_SAMPLES.filter((n) => wholeMatch(grant.namePattern).test(n));
+    if (admitted.length === 0) return [];
+    const outcome = grant.allowInstanceIdNames
+      ? "and allowInstanceIdNames lets its machines take them: an EC2 instance whose ID a token machine took cannot register"
+      : "the API refuses such names to its machines unless the grant sets allowInstanceIdNames";
+    return [
+      `bootstrapTokens[${i}] (${grant.id}): namePattern ${grant.namePattern} admits names shaped like instance IDs (${admitted.join(", ")}); ${outcome}`,
+    ];
+  });
+}
+
+/** File in the function's code package holding the token grants (see the README, "4 KB"). */
+export const BOOTSTRAP_TOKENS_FILE = "bootstrap-tokens.json";
 
 /** Access-log line format: one JSON object per request, no query string (it holds names only, but keep logs lean). */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -226,6 +258,8 @@ export class ActivationApi extends pulumi.ComponentResource {
   public readonly accessLogGroupName: pulumi.Output<string>;
   /** ID of the REST API. */
   public readonly restApiId: pulumi.Output<string>;
+  /** Name of the name-lease DynamoDB table. */
+  public readonly leaseTableName: pulumi.Output<string>;
   /** EC2 user data (bash) that registers a Linux machine through this API at first boot. */
   public readonly linuxUserData: pulumi.Output<string>;
   /** EC2 user data (`<powershell>`) that registers a Windows machine through this API. */
@@ -256,6 +290,10 @@ export class ActivationApi extends pulumi.ComponentResource {
         `ActivationApi ${name}: throttleRateLimit (${rateLimit}) exceeds throttleBurstLimit (${burstLimit}); API Gateway caps bursts at the burst limit`,
         this,
       );
+    }
+
+    for (const warning of instanceIdPatternWarnings(tokens)) {
+      pulumi.log.warn(`ActivationApi ${name}: ${warning}`, this);
     }
 
     const identity = aws.getCallerIdentityOutput({}, parent);
@@ -339,6 +377,31 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
+    // The name lease: one item per name, taken with a conditional write (functions/activation/lease.ts).
+    const leaseTable = new aws.dynamodb.Table(
+      `${name}-name-leases`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: LEASE_HASH_KEY,
+        attributes: [{ name: LEASE_HASH_KEY, type: "S" }],
+        // Expired leases are free to take whether or not DynamoDB has deleted them yet.
+        ttl: { attributeName: LEASE_TTL_ATTRIBUTE, enabled: true },
+        pointInTimeRecovery: { enabled: true },
+        // A KMS key (AWS managed) rather than the default AWS owned key: key use is in CloudTrail.
+        serverSideEncryption: { enabled: true },
+        tags,
+      },
+      parent,
+    );
+    const leasePolicy = new aws.iam.RolePolicy(
+      `${name}-function-lease`,
+      {
+        role: functionRole.id,
+        policy: leaseTable.arn.apply((arn) => JSON.stringify(activationLeasePolicy(arn))),
+      },
+      parent,
+    );
+
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
@@ -349,6 +412,9 @@ export class ActivationApi extends pulumi.ComponentResource {
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({
           "index.js": new pulumi.asset.StringAsset(bundleFunction("activation")),
+          // In the code package, not the environment: the environment holds 4 KB in all
+          // (about 19 grants); grants are hashes, not secrets.
+          [BOOTSTRAP_TOKENS_FILE]: new pulumi.asset.StringAsset(JSON.stringify(tokens)),
         }),
         memorySize: args.memorySize ?? 256,
         timeout: 15,
@@ -366,7 +432,9 @@ export class ActivationApi extends pulumi.ComponentResource {
             EC2_AUTH: ec2Auth ? "enabled" : "disabled",
             ALLOWED_ACCOUNTS: pulumi.output(allowedAccounts).apply((a) => [...a].sort().join(",")),
             TOKEN_AUTH: tokenAuth ? "enabled" : "disabled",
-            BOOTSTRAP_TOKENS: JSON.stringify(tokens),
+            BOOTSTRAP_TOKENS_FILE: BOOTSTRAP_TOKENS_FILE,
+            LEASE_TABLE_NAME: leaseTable.name,
+            EC2_MAX_IDENTITY_AGE_MINUTES: String(args.ec2MaxIdentityAgeMinutes ?? 0),
             ALLOWED_TAGS: JSON.stringify(allowedTags),
             SSM_MAX_ATTEMPTS: String(args.ssmMaxAttempts ?? 3),
             RETRY_AFTER_SECONDS: String(args.retryAfterSeconds ?? 2),
@@ -374,7 +442,7 @@ export class ActivationApi extends pulumi.ComponentResource {
         },
         tags,
       },
-      { parent: this, dependsOn: [functionPolicy, functionLogs] },
+      { parent: this, dependsOn: [functionPolicy, leasePolicy, functionLogs] },
     );
 
     const api = new aws.apigateway.RestApi(
@@ -536,6 +604,7 @@ export class ActivationApi extends pulumi.ComponentResource {
     this.functionLogGroupName = functionLogs.name;
     this.accessLogGroupName = accessLogs.name;
     this.restApiId = api.id;
+    this.leaseTableName = leaseTable.name;
     this.linuxUserData = invokeUrl.apply((url) => buildLinuxUserData(url));
     this.windowsUserData = invokeUrl.apply((url) => buildWindowsUserData(url));
     this.registerOutputs({
@@ -547,6 +616,7 @@ export class ActivationApi extends pulumi.ComponentResource {
       functionLogGroupName: this.functionLogGroupName,
       accessLogGroupName: this.accessLogGroupName,
       restApiId: this.restApiId,
+      leaseTableName: this.leaseTableName,
       linuxUserData: this.linuxUserData,
       windowsUserData: this.windowsUserData,
     });

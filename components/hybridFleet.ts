@@ -55,6 +55,8 @@ export interface HybridFleetArgs {
   readonly tokenAuth?: boolean;
   /** Bootstrap token grants (hashes only). @default [] */
   readonly bootstrapTokens?: readonly BootstrapTokenGrant[];
+  /** Refuse EC2 identity documents whose pendingTime is older than this, minutes; 0 = off. @default 0 */
+  readonly ec2MaxIdentityAgeMinutes?: number;
   /** Tags callers may add to their activation. @default {} */
   readonly allowedTags?: Readonly<Record<string, AllowedTag>>;
   /** Create the account-wide API Gateway CloudWatch role. @default true */
@@ -92,6 +94,7 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
         : undefined,
     tokenAuth: args.tokenAuth,
     bootstrapTokens: args.bootstrapTokens,
+    ec2MaxIdentityAgeMinutes: args.ec2MaxIdentityAgeMinutes,
     allowedTags: args.allowedTags,
     manageApiGatewayAccount: args.manageApiGatewayAccount,
     parameterReadPrefixes: args.parameterReadPrefixes,

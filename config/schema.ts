@@ -86,8 +86,14 @@ export const CONFIG_SCHEMA = {
   bootstrapTokens: {
     type: "array",
     description:
-      "Bootstrap token grants, one per line: '<id> <sha256> <expiresAt> <environment> <namePattern>'. Hashes only; make one with npm run token:new.",
+      "Bootstrap token grants, one per line: '<id> <sha256> <expiresAt> <environment> [allowInstanceIdNames] <namePattern>'. Hashes only; make one with npm run token:new. allowInstanceIdNames lets the token take names shaped like i-/mi- IDs.",
     default: [],
+  },
+  ec2MaxIdentityAgeMinutes: {
+    type: "integer",
+    description:
+      "Refuse EC2 identity documents whose pendingTime (last start) is older than this, minutes (0-525600). 0: off.",
+    default: 0,
   },
   allowedTags: {
     type: "array",

@@ -38,6 +38,7 @@ export interface StackConfig {
   readonly allowedAccounts: readonly string[];
   readonly tokenAuth: boolean;
   readonly bootstrapTokens: readonly BootstrapTokenGrant[];
+  readonly ec2MaxIdentityAgeMinutes: number;
   readonly allowedTags: Readonly<Record<string, AllowedTag>>;
   readonly manageApiGatewayAccount: boolean;
   readonly parameterReadPrefixes: readonly string[];
@@ -107,17 +108,31 @@ function readArray(raw: RawConfig, key: ConfigKeyName): string[] {
   return parsed;
 }
 
-/** Parses one `bootstrapTokens` line: `<id> <sha256> <expiresAt> <environment> <namePattern>`. */
+/**
+ * Parses one `bootstrapTokens` line:
+ * `<id> <sha256> <expiresAt> <environment> [allowInstanceIdNames] <namePattern>`.
+ */
 export function parseTokenLine(line: string, index: number): BootstrapTokenGrant {
   const m = /^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
   if (!m) {
     throw new ConfigError(
       `bootstrapTokens[${index}]`,
-      "must be '<id> <sha256> <expiresAt> <environment> <namePattern>'",
+      "must be '<id> <sha256> <expiresAt> <environment> [allowInstanceIdNames] <namePattern>'",
     );
   }
-  const [, id, sha256, expiresAt, environment, namePattern] = m;
-  return { id, sha256, expiresAt, environment, namePattern };
+  const [, id, sha256, expiresAt, environment, rest] = m;
+  const flagged = /^allowInstanceIdNames\s+(\S.*)$/.exec(rest);
+  if (flagged) {
+    return {
+      id,
+      sha256,
+      expiresAt,
+      environment,
+      namePattern: flagged[1],
+      allowInstanceIdNames: true,
+    };
+  }
+  return { id, sha256, expiresAt, environment, namePattern: rest };
 }
 
 /** Parses one `allowedTags` line: `Key=v1|v2` or `Key~regex`. */
@@ -173,6 +188,7 @@ export function parseStackConfig(
     allowedAccounts: readArray(raw, "allowedAccounts"),
     tokenAuth: readBoolean(raw, "tokenAuth"),
     bootstrapTokens: readArray(raw, "bootstrapTokens").map(parseTokenLine),
+    ec2MaxIdentityAgeMinutes: readInteger(raw, "ec2MaxIdentityAgeMinutes"),
     allowedTags,
     manageApiGatewayAccount: readBoolean(raw, "manageApiGatewayAccount"),
     parameterReadPrefixes: readArray(raw, "parameterReadPrefixes"),
@@ -379,6 +395,7 @@ export function loadFleetArgs(
     allowedAccounts: settings.allowedAccounts,
     tokenAuth: settings.tokenAuth,
     bootstrapTokens: settings.bootstrapTokens,
+    ec2MaxIdentityAgeMinutes: settings.ec2MaxIdentityAgeMinutes,
     allowedTags: settings.allowedTags,
     manageApiGatewayAccount: settings.manageApiGatewayAccount,
     parameterReadPrefixes: settings.parameterReadPrefixes,

@@ -75,6 +75,7 @@ describe("stack config", () => {
       allowedAccounts: [],
       tokenAuth: false,
       bootstrapTokens: [],
+      ec2MaxIdentityAgeMinutes: 0,
       allowedTags: {},
       manageApiGatewayAccount: true,
       parameterReadPrefixes: [],
@@ -157,7 +158,10 @@ describe("stack config", () => {
     const sha = "b".repeat(64);
     const c = parseStackConfig(
       from({
-        bootstrapTokens: JSON.stringify([`  dc1 ${sha} 2027-01-01T00:00:00Z prod web [0-9]+ `]),
+        bootstrapTokens: JSON.stringify([
+          `  dc1 ${sha} 2027-01-01T00:00:00Z prod web [0-9]+ `,
+          `ec2ish ${sha} 2027-01-01T00:00:00Z prod allowInstanceIdNames i-[0-9a-f]{17}`,
+        ]),
         allowedTags: JSON.stringify(["Team=a|b", "Cost~[0-9]{4}", "Empty="]),
       }),
       ctx,
@@ -169,6 +173,14 @@ describe("stack config", () => {
         expiresAt: "2027-01-01T00:00:00Z",
         environment: "prod",
         namePattern: "web [0-9]+",
+      },
+      {
+        id: "ec2ish",
+        sha256: sha,
+        expiresAt: "2027-01-01T00:00:00Z",
+        environment: "prod",
+        namePattern: "i-[0-9a-f]{17}",
+        allowInstanceIdNames: true,
       },
     ]);
     assert.deepEqual(c.allowedTags, {
@@ -208,7 +220,7 @@ describe("stack config", () => {
     [
       "a short token line",
       { bootstrapTokens: '["dc1 abc"]' },
-      "config ssm-hybrid-fleet:bootstrapTokens[0] must be '<id> <sha256> <expiresAt> <environment> <namePattern>'",
+      "config ssm-hybrid-fleet:bootstrapTokens[0] must be '<id> <sha256> <expiresAt> <environment> [allowInstanceIdNames] <namePattern>'",
     ],
     [
       "a tag line without = or ~",
@@ -272,6 +284,14 @@ describe("stack config", () => {
     [
       { complianceSyncRegions: '["mars-1"]' },
       'config ssm-hybrid-fleet:complianceSyncRegions "mars-1" is not an AWS region like ap-southeast-2',
+    ],
+    [
+      { ec2MaxIdentityAgeMinutes: "-1" },
+      "config ssm-hybrid-fleet:ec2MaxIdentityAgeMinutes must be a whole number from 0 to 525600; got -1",
+    ],
+    [
+      { bootstrapTokens: JSON.stringify([`x ${"c".repeat(64)} 2027-01-01T00:00:00Z dev (a+)+`]) },
+      "config ssm-hybrid-fleet:bootstrapTokens[0].namePattern repeats a group that itself repeats ((a+)+), which can take exponential time on a crafted value; rewrite it without nested quantifiers: (a+)+",
     ],
     [
       { complianceStaleDays: "1" },
