@@ -119,10 +119,16 @@ hf_http_get() {
 
 # The AWS CLI is how results reach SSM compliance; stock images often lack it, so install it:
 # the distribution's package first (signed by the distribution), else AWS's bundle over HTTPS.
+# Every lookup is overridable (HF_AWS_CLI: the CLI itself; HF_AWS_PATHS: where to look beyond
+# PATH, for agents whose PATH lacks /usr/local/bin) so tests and odd hosts can seal it.
 hf_ensure_aws_cli() {
+  if [ -n "${HF_AWS_CLI:-}" ]; then
+    HF_AWS=$HF_AWS_CLI
+    return 0
+  fi
   HF_AWS=$(command -v aws 2>/dev/null || true)
   [ -n "$HF_AWS" ] && return 0
-  for _p in /usr/local/bin/aws /usr/bin/aws /snap/bin/aws; do
+  for _p in ${HF_AWS_PATHS-/usr/local/bin/aws /usr/bin/aws /snap/bin/aws}; do
     if [ -x "$_p" ]; then
       HF_AWS="$_p"
       return 0

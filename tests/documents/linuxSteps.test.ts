@@ -270,6 +270,53 @@ describe("documents: anti-virus Linux step in a sandbox", () => {
     assert.equal(onlyRequest(sb).Items.length, 3);
   });
 
+  it("looks for the AWS CLI only where HF_AWS_CLI / HF_AWS_PATHS say, beyond PATH", () => {
+    sb.dispose();
+    sb = new Sandbox({ aws: false });
+    agent = path.join(sb.root, "opt/av/bin/avagent");
+    sb.file("opt/av/bin/avagent");
+    sb.service("avagent", "active");
+    const alt = sb.file("alt/bin/aws", fs.readFileSync(path.join(sb.bin, ".aws"), "utf8"));
+    fs.chmodSync(alt, 0o755);
+
+    const viaPaths = sb.run("antivirus.yaml", params({ LinuxDefinitionsPath: "" }), {
+      HF_AWS_PATHS: `${sb.root}/nowhere/aws ${alt}`,
+    });
+    assert.equal(viaPaths.code, 0, viaPaths.stderr);
+    const viaCli = sb.run("antivirus.yaml", params({ LinuxDefinitionsPath: "" }), {
+      HF_AWS_CLI: alt,
+    });
+    assert.equal(viaCli.code, 0, viaCli.stderr);
+    assert.equal(sb.requests().length, 2);
+
+    const none = sb.run("antivirus.yaml", params({ LinuxDefinitionsPath: "" }));
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /the AWS CLI is missing and could not be installed/);
+  });
+
+  it("sees only fake tools and basic utilities, never the machine's aws, oscap or package managers", () => {
+    const r = sb.exec([
+      "sh",
+      "-c",
+      'for t in aws oscap apt-get dnf yum zypper rpm dpkg systemctl service curl wget clamscan; do command -v $t || echo "$t: none"; done',
+    ]);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      `${sb.bin}/aws`,
+      `${sb.bin}/oscap`,
+      `${sb.bin}/apt-get`,
+      "dnf: none",
+      "yum: none",
+      "zypper: none",
+      "rpm: none",
+      "dpkg: none",
+      `${sb.bin}/systemctl`,
+      "service: none",
+      `${sb.bin}/curl`,
+      "wget: none",
+      "clamscan: none",
+    ]);
+  });
+
   it("fails the association (exit 2) when the results cannot be reported", () => {
     sb.file("opt/av/bin/avagent");
     sb.service("avagent", "active");

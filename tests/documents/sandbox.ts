@@ -140,10 +140,72 @@ exit "\${FAKE_OSCAP_RC:-2}"
 `,
 };
 
+/**
+ * The only machine tools a step may see: the shell and basic text/file utilities. Everything
+ * else (aws, oscap, apt-get, dnf, systemctl, curl, ...) is a fake or absent, so a test never
+ * depends on what happens to be installed here, nor calls a real service.
+ */
+export const BASE_TOOLS = [
+  "sh",
+  "dash",
+  "bash",
+  "awk",
+  "sed",
+  "grep",
+  "cat",
+  "cp",
+  "mv",
+  "rm",
+  "mkdir",
+  "mktemp",
+  "date",
+  "tr",
+  "cut",
+  "head",
+  "tail",
+  "wc",
+  "sort",
+  "find",
+  "stat",
+  "chmod",
+  "touch",
+  "ls",
+  "sha256sum",
+  "od",
+  "iconv",
+  "env",
+  "dirname",
+  "basename",
+  "uname",
+  "printf",
+  "tee",
+  "sleep",
+  "true",
+  "false",
+  "expr",
+  "readlink",
+  "ln",
+  "xargs",
+  "id",
+  "cksum",
+] as const;
+
+/** A directory of symlinks to {@link BASE_TOOLS}, resolved once from the machine's /usr/bin:/bin. */
+function baseToolsDir(into: string): string {
+  fs.mkdirSync(into, { recursive: true });
+  for (const tool of BASE_TOOLS) {
+    const found = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
+    if (!found) throw new Error(`sandbox: basic tool ${tool} is missing from /usr/bin and /bin`);
+    fs.symlinkSync(found, path.join(into, tool));
+  }
+  return into;
+}
+
 /** A fresh sandbox: fake tools, state folders, and helpers to run a step in it. */
 export class Sandbox {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "hfdoc-"));
   readonly bin = path.join(this.root, "bin");
+  readonly sysbin = path.join(this.root, "sysbin");
   readonly systemd = path.join(this.root, "systemd");
   readonly out = path.join(this.root, "out");
   readonly http = path.join(this.root, "http");
@@ -157,6 +219,7 @@ export class Sandbox {
       fs.mkdirSync(d, { recursive: true });
     }
     fs.writeFileSync(this.log, "");
+    baseToolsDir(this.sysbin);
     for (const [name, body] of Object.entries(FAKES)) {
       // Hidden copies let the fake package manager "install" aws/oscap later.
       const installed =
@@ -219,7 +282,15 @@ export class Sandbox {
       cwd: this.root,
       encoding: "utf8",
       env: {
-        PATH: `${this.bin}:/usr/bin:/bin`,
+        PATH: `${this.bin}:${this.sysbin}`,
+        // Sealed from the machine: no absolute-path CLI lookups, no credentials, no IMDS.
+        HF_AWS_PATHS: "",
+        AWS_ACCESS_KEY_ID: "AKIASANDBOXEXAMPLE00",
+        AWS_SECRET_ACCESS_KEY: "sandbox-secret-not-a-real-key",
+        AWS_SESSION_TOKEN: "sandbox-session",
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: path.join(this.root, "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, "no-aws-credentials"),
         HOME: this.root,
         TMPDIR: this.root,
         LANG: "C",
