@@ -10,8 +10,10 @@ $script:HfStateDir = Join-Path $env:ProgramData 'ssm-hybrid-fleet'
 $script:HfInstanceId = ''
 $script:HfRegion = ''
 
+# Log lines go to the host, never to the output stream: a function's output is its return
+# value, so a log line written with Write-Output inside Get-HfAwsCli became part of the path.
 function Write-HfLog([string]$Message) {
-  Write-Output ('{0} {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
+  Write-Host ('{0} {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
 }
 
 # The managed instance ID and region come from the agent's environment; the registration
@@ -95,11 +97,14 @@ function Send-HfCompliance([string]$Type) {
     Items            = @($script:HfItems.ToArray())
   }
   $file = Join-Path $env:TEMP ('hf-compliance-{0}.json' -f [guid]::NewGuid())
-  [IO.File]::WriteAllText($file, ($req | ConvertTo-Json -Depth 6), (New-Object Text.UTF8Encoding $false))
-  $aws = Get-HfAwsCli
-  & $aws ssm put-compliance-items --region $script:HfRegion --cli-input-json "file://$file"
-  $rc = $LASTEXITCODE
-  Remove-Item -LiteralPath $file -Force
+  try {
+    [IO.File]::WriteAllText($file, ($req | ConvertTo-Json -Depth 6), (New-Object Text.UTF8Encoding $false))
+    $aws = Get-HfAwsCli
+    & $aws ssm put-compliance-items --region $script:HfRegion --cli-input-json "file://$file"
+    $rc = $LASTEXITCODE
+  } finally {
+    Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+  }
   if ($rc -ne 0) { throw "PutComplianceItems failed for $Type (exit $rc)" }
   Write-HfLog ('reported {0} item(s) as {1} for {2}' -f $script:HfItems.Count, $Type, $script:HfInstanceId)
 }
