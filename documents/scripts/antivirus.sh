@@ -26,6 +26,7 @@ av_main() {
         _action=installed
       else
         _action=install-failed
+        HF_ACTION_FAILED="install the agent"
       fi
     fi
     if [ -n "$AV_SERVICE" ] && hf_agent_present "$AV_SERVICE" "$AV_AGENT_PATH" &&
@@ -34,6 +35,7 @@ av_main() {
         if [ "$_action" = none ]; then _action=started; else _action="$_action+started"; fi
       else
         _action=start-failed
+        HF_ACTION_FAILED="start the service"
       fi
     fi
   fi

@@ -195,16 +195,23 @@ hf_put_compliance() {
   fi
 }
 
-# Exit status drives the association status: 0 compliant, 1 non-compliant, 2 could not
-# measure or report.
+# Exit status is the association status, and State Manager stops sending an association once
+# maxErrors targets have failed; so it must not carry the compliance verdict (a fleet-wide report
+# run would halt after 10 % of non-compliant machines). 0: measured and reported (compliance says
+# compliant or not); 1: enforce mode could not act (install, start), a rollout circuit breaker;
+# 2: could not measure or report.
+HF_ACTION_FAILED=""
+
 hf_finish() {
   if ! hf_put_compliance "$1"; then
     exit 2
   fi
-  if [ "$(hf_count NON_COMPLIANT)" -gt 0 ]; then
-    hf_log "$1: NON_COMPLIANT"
+  _verdict=COMPLIANT
+  [ "$(hf_count NON_COMPLIANT)" -gt 0 ] && _verdict=NON_COMPLIANT
+  if [ -n "$HF_ACTION_FAILED" ]; then
+    hf_log "$1: $_verdict (reported; exit 1: enforce mode could not $HF_ACTION_FAILED)"
     exit 1
   fi
-  hf_log "$1: COMPLIANT"
+  hf_log "$1: $_verdict (reported; exit 0)"
   exit 0
 }
