@@ -19,7 +19,7 @@ function Invoke-HfAntivirus {
   if ($Mode -eq 'enforce') {
     if (-not (Test-HfAgentPresent $AvService $AvAgentPath)) {
       try { Install-HfAgent $AvInstallerSource $AvInstallerSha256 $AvInstallArgs $AvService $AvAgentPath; $action = 'installed' }
-      catch { Write-HfLog "ERROR: $_"; $action = 'install-failed' }
+      catch { Write-HfLog "ERROR: $_"; $action = 'install-failed'; $script:HfActionFailed = 'install the agent' }
     }
     $svc = if ($AvService) { Get-Service -Name $AvService -ErrorAction SilentlyContinue } else { $null }
     if ($svc -and $svc.Status -ne 'Running') {
@@ -27,7 +27,7 @@ function Invoke-HfAntivirus {
         if ($svc.StartType -eq 'Disabled') { Set-Service -Name $AvService -StartupType Automatic }
         Start-Service -Name $AvService
         $action = if ($action -eq 'none') { 'started' } else { "$action+started" }
-      } catch { Write-HfLog "ERROR: $_"; $action = 'start-failed' }
+      } catch { Write-HfLog "ERROR: $_"; $action = 'start-failed'; $script:HfActionFailed = 'start the service' }
     }
   }
 

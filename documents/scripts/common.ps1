@@ -109,11 +109,20 @@ function Send-HfCompliance([string]$Type) {
   Write-HfLog ('reported {0} item(s) as {1} for {2}' -f $script:HfItems.Count, $Type, $script:HfInstanceId)
 }
 
-# Exit status drives the association status: 0 compliant, 1 non-compliant, 2 could not
-# measure or report.
+# Exit status is the association status, and State Manager stops sending an association once
+# maxErrors targets have failed; so it must not carry the compliance verdict (a fleet-wide report
+# run would halt after 10 % of non-compliant machines). 0: measured and reported (compliance says
+# compliant or not); 1: enforce mode could not act (install, start), a rollout circuit breaker;
+# 2: could not measure or report. Same codes as the Linux steps.
+$script:HfActionFailed = ''
+
 function Complete-Hf([string]$Type) {
   try { Send-HfCompliance $Type } catch { Write-HfLog "ERROR: $_"; exit 2 }
-  if ((Get-HfNonCompliantCount) -gt 0) { Write-HfLog "${Type}: NON_COMPLIANT"; exit 1 }
-  Write-HfLog "${Type}: COMPLIANT"
+  $verdict = if ((Get-HfNonCompliantCount) -gt 0) { 'NON_COMPLIANT' } else { 'COMPLIANT' }
+  if ($script:HfActionFailed) {
+    Write-HfLog "${Type}: $verdict (reported; exit 1: enforce mode could not $script:HfActionFailed)"
+    exit 1
+  }
+  Write-HfLog "${Type}: $verdict (reported; exit 0)"
   exit 0
 }
