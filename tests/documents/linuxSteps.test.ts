@@ -415,7 +415,7 @@ describe("documents: CIS Linux step in a sandbox", () => {
       result: "fail",
       rule: "xccdf_org.ssgproject.content_rule_package_aide_installed",
     });
-    const oscap = sb.calls().find((c) => c.startsWith("oscap"))!;
+    const oscap = sb.calls().find((c) => c.startsWith("oscap xccdf"))!;
     assert.match(
       oscap,
       /^oscap xccdf eval --profile xccdf_org\.ssgproject\.content_profile_cis_server_l1 --results \S+\/results\.xml \S+\/ssg-rhel9-ds\.xml$/,
@@ -442,7 +442,7 @@ describe("documents: CIS Linux step in a sandbox", () => {
 
     assert.equal(r.code, 0, r.stderr);
     assert.match(
-      sb.calls().find((c) => c.startsWith("oscap"))!,
+      sb.calls().find((c) => c.startsWith("oscap xccdf"))!,
       / --profile xccdf_org\.ssgproject\.content_profile_cis .* --remediate \S+ssg-rhel9-ds\.xml$/,
     );
     const items = itemsById(onlyRequest(sb));
@@ -453,7 +453,7 @@ describe("documents: CIS Linux step in a sandbox", () => {
   });
 
   it("fails with a clear control item when the distribution's content is missing", () => {
-    const r = sb.run("cis.yaml", {});
+    const r = sb.run("cis.yaml", {}, { HF_SCAP_CONTENT_DIR: "/nonexistent" });
 
     assert.equal(r.code, 2);
     assert.deepEqual(onlyRequest(sb).Items, [
@@ -462,10 +462,101 @@ describe("documents: CIS Linux step in a sandbox", () => {
         Status: "NON_COMPLIANT",
         Severity: "MEDIUM",
         Title:
-          "CIS scan could not run: SCAP content /usr/share/xml/scap/ssg/content/ssg-rhel9-ds.xml not found",
+          "CIS scan could not run: no CIS profile for this OS: set cis profile/scapContent or use scanner=command (no SCAP content /nonexistent/ssg-rhel9-ds.xml)",
         Details: { mode: "report", scanner: "openscap" },
       },
     ]);
+  });
+
+  describe("content and profile per distribution", () => {
+    const contentDir = () => path.join(sb.root, "ssg-content");
+    const run = (release: string, extra: Record<string, string> = {}, params = {}) => {
+      sb.env.HF_OS_RELEASE = sb.file("etc/os-release", release);
+      sb.env.HF_SCAP_CONTENT_DIR = contentDir();
+      sb.env.FAKE_PKGS = "ssg-debian ssg-debderived scap-security-guide";
+      return sb.run("cis.yaml", params, extra);
+    };
+    const noProfile =
+      "no CIS profile for this OS: set cis profile/scapContent or use scanner=command";
+
+    it("Debian 12: installs ssg-debian (not Ubuntu's ssg-debderived) and reports one clear item, exit 2", () => {
+      const r = run('ID=debian\nVERSION_ID="12"\n');
+
+      assert.equal(r.code, 2, r.stderr);
+      const installs = sb.calls().filter((c) => c.startsWith("apt-get install"));
+      assert.deepEqual(installs, ["apt-get install -y -q ssg-debian"]);
+      assert.deepEqual(onlyRequest(sb).Items, [
+        {
+          Id: "CONTROL",
+          Status: "NON_COMPLIANT",
+          Severity: "MEDIUM",
+          Title: `CIS scan could not run: ${noProfile} (no SCAP content ${contentDir()}/ssg-debian12-ds.xml)`,
+          Details: { mode: "report", scanner: "openscap" },
+        },
+      ]);
+      assert.ok(!sb.calls().some((c) => c.startsWith("oscap xccdf")));
+    });
+
+    it("Debian 11: the content exists but offers no CIS profile: checked with oscap info, nothing scanned, exit 2", () => {
+      sb.file("ssg-content/ssg-debian11-ds.xml", "<ds/>");
+      const r = run('ID=debian\nVERSION_ID="11"\n', {
+        FAKE_OSCAP_PROFILES: [
+          "xccdf_org.ssgproject.content_profile_anssi_np_nt28_average:ANSSI average",
+          "xccdf_org.ssgproject.content_profile_standard:Standard System Security Profile for Debian 11",
+        ].join("\n"),
+      });
+
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(
+        onlyRequest(sb).Items[0].Title,
+        `CIS scan could not run: ${noProfile} (${contentDir()}/ssg-debian11-ds.xml offers: anssi_np_nt28_average standard)`,
+      );
+      assert.ok(sb.calls().includes(`oscap info --profiles ${contentDir()}/ssg-debian11-ds.xml`));
+      assert.ok(!sb.calls().some((c) => c.startsWith("oscap xccdf")));
+      assert.ok(!sb.calls().some((c) => c.startsWith("apt-get")), "content present: no install");
+    });
+
+    it("Ubuntu 22.04: installs ssg-debderived and picks cis_level1_server from what the content offers", () => {
+      const ds = sb.file("ssg-content/ssg-ubuntu2204-ds.xml", "<ds/>");
+      fs.rmSync(ds);
+      sb.env.FAKE_OSCAP_RESULTS = path.join(FIXTURES, "oscap-results-rhel9-cis.xml");
+      // The fake package manager "installs" the content.
+      const r = run('ID=ubuntu\nVERSION_ID="22.04"\n', {
+        FAKE_PKGS: "ssg-debderived",
+        FAKE_PKG_FILES: `ssg-debderived=${ds}`,
+        FAKE_OSCAP_PROFILES: [
+          "xccdf_org.ssgproject.content_profile_cis_level1_server:CIS Ubuntu 22.04 Level 1 Server Benchmark",
+          "xccdf_org.ssgproject.content_profile_cis_level2_server:CIS Ubuntu 22.04 Level 2 Server Benchmark",
+        ].join("\n"),
+      });
+
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        sb.calls().filter((c) => c.startsWith("apt-get install")),
+        ["apt-get install -y -q ssg-debderived"],
+      );
+      assert.match(
+        sb.calls().find((c) => c.startsWith("oscap xccdf"))!,
+        / --profile xccdf_org\.ssgproject\.content_profile_cis_level1_server /,
+      );
+    });
+
+    it("an explicit profile the content does not offer: named with what it offers, exit 2", () => {
+      const ds = sb.file("ssg-content/ssg-rhel9-ds.xml", "<ds/>");
+      const r = run(
+        'ID="rhel"\nVERSION_ID="9.4"\n',
+        {},
+        {
+          CisProfile: "xccdf_org.ssgproject.content_profile_cis_level1_server",
+        },
+      );
+
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(
+        onlyRequest(sb).Items[0].Title,
+        `CIS scan could not run: profile xccdf_org.ssgproject.content_profile_cis_level1_server is not in ${ds} (it offers: cis cis_server_l1 cis_workstation_l1 standard)`,
+      );
+    });
   });
 
   it("installs OpenSCAP when missing unless told not to", () => {
@@ -484,11 +575,12 @@ describe("documents: CIS Linux step in a sandbox", () => {
     assert.ok(!sb.calls().some((c) => c.startsWith("apt-get")));
 
     sb.env.FAKE_PKGS = "openscap-scanner";
+    sb.env.FAKE_OSCAP_PROFILES = "xccdf_org.ssgproject.content_profile_cis_level1_server:CIS L1";
     const r = sb.run("cis.yaml", { ScapContent: ds });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(sb.calls().includes("apt-get install -y -q openscap-scanner"));
     assert.match(
-      sb.calls().find((c) => c.startsWith("oscap"))!,
+      sb.calls().find((c) => c.startsWith("oscap xccdf"))!,
       / --profile xccdf_org\.ssgproject\.content_profile_cis_level1_server /,
     );
   });
@@ -614,31 +706,62 @@ describe("documents: CIS Linux step in a sandbox", () => {
     );
   });
 
-  it("picks the SCAP Security Guide content and CIS profile per distribution", () => {
+  it("picks the SCAP Security Guide content file and packages per distribution", () => {
     const scripts = path.join(__dirname, "..", "..", "documents", "scripts");
-    const table: [string, string, string][] = [
-      ['ID="rhel"\nVERSION_ID="9.4"', "ssg-rhel9-ds.xml", "cis_server_l1"],
-      ['ID="rocky"\nVERSION_ID="8.9"', "ssg-rhel8-ds.xml", "cis_server_l1"],
-      ['ID="almalinux"\nVERSION_ID="9.3"', "ssg-almalinux9-ds.xml", "cis_server_l1"],
-      ['ID=ubuntu\nVERSION_ID="22.04"', "ssg-ubuntu2204-ds.xml", "cis_level1_server"],
-      ['ID="amzn"\nVERSION_ID="2023"', "ssg-al2023-ds.xml", "cis_server_l1"],
-      ['ID="amzn"\nVERSION_ID="2"', "ssg-amzn2-ds.xml", "cis_server_l1"],
-      ['ID="sles"\nVERSION_ID="15.5"', "ssg-sle15-ds.xml", "cis_server_l1"],
-      ['ID=debian\nVERSION_ID="12"', "ssg-debian12-ds.xml", "cis_server_l1"],
+    const table: [string, string, string, string][] = [
+      [
+        'ID="rhel"\nVERSION_ID="9.4"',
+        "ssg-rhel9-ds.xml",
+        "openscap-scanner",
+        "scap-security-guide",
+      ],
+      [
+        'ID="rocky"\nVERSION_ID="8.9"',
+        "ssg-rhel8-ds.xml",
+        "openscap-scanner",
+        "scap-security-guide",
+      ],
+      [
+        'ID="almalinux"\nVERSION_ID="9.3"',
+        "ssg-almalinux9-ds.xml",
+        "openscap-scanner",
+        "scap-security-guide",
+      ],
+      [
+        'ID=ubuntu\nVERSION_ID="22.04"',
+        "ssg-ubuntu2204-ds.xml",
+        "openscap-scanner libopenscap8",
+        "ssg-debderived",
+      ],
+      [
+        'ID="amzn"\nVERSION_ID="2023"',
+        "ssg-al2023-ds.xml",
+        "openscap-scanner",
+        "scap-security-guide",
+      ],
+      ['ID="amzn"\nVERSION_ID="2"', "ssg-amzn2-ds.xml", "openscap-scanner", "scap-security-guide"],
+      ['ID="sles"\nVERSION_ID="15.5"', "ssg-sle15-ds.xml", "openscap-utils", "scap-security-guide"],
+      [
+        'ID=debian\nVERSION_ID="12"',
+        "ssg-debian12-ds.xml",
+        "openscap-scanner libopenscap8",
+        "ssg-debian",
+      ],
     ];
-    for (const [release, ds, profile] of table) {
+    for (const [release, ds, scanner, content] of table) {
       const file = sb.file("os-release", release + "\n");
       const r = sb.exec(
         [
           "sh",
           "-c",
-          `. '${scripts}/common.sh'; . '${scripts}/cis.sh'; cis_default_content; echo; cis_default_profile`,
+          `. '${scripts}/common.sh'; . '${scripts}/cis.sh'; cis_default_content; echo; cis_scanner_packages; echo; cis_content_packages`,
         ],
-        { HF_OS_RELEASE: file },
+        // The real default folder, not the sandbox's.
+        { HF_OS_RELEASE: file, HF_SCAP_CONTENT_DIR: "" },
       );
       assert.equal(
         r.stdout,
-        `/usr/share/xml/scap/ssg/content/${ds}\nxccdf_org.ssgproject.content_profile_${profile}`,
+        `/usr/share/xml/scap/ssg/content/${ds}\n${scanner}\n${content}`,
         release,
       );
     }

@@ -127,12 +127,22 @@ for a in "$@"; do
   case " \${FAKE_PKGS:-} " in *" $a "*)
     if [ "$a" = awscli ]; then cp "$FAKE_BIN/.aws" "$FAKE_BIN/aws" && chmod +x "$FAKE_BIN/aws" && exit 0; fi
     if [ "$a" = openscap-scanner ]; then cp "$FAKE_BIN/.oscap" "$FAKE_BIN/oscap" && chmod +x "$FAKE_BIN/oscap" && exit 0; fi
+    for pf in \${FAKE_PKG_FILES:-}; do [ "\${pf%%=*}" = "$a" ] && echo "<ds/>" > "\${pf#*=}"; done
+    exit 0
   ;; esac
 done
 exit 100
 `,
   oscap: `#!/bin/sh
 echo "oscap $*" >> "$FAKE_LOG"
+if [ "$1" = info ]; then
+  [ -f "$3" ] || exit 1
+  printf '%s\\n' "\${FAKE_OSCAP_PROFILES:-xccdf_org.ssgproject.content_profile_cis:CIS Level 2 Server
+xccdf_org.ssgproject.content_profile_cis_server_l1:CIS Level 1 Server
+xccdf_org.ssgproject.content_profile_cis_workstation_l1:CIS Level 1 Workstation
+xccdf_org.ssgproject.content_profile_standard:Standard}"
+  exit 0
+fi
 res=""; prev=""
 for a in "$@"; do [ "$prev" = "--results" ] && res=$a; prev=$a; done
 cp "$FAKE_OSCAP_RESULTS" "$res"
@@ -285,6 +295,7 @@ export class Sandbox {
         PATH: `${this.bin}:${this.sysbin}`,
         // Sealed from the machine: no absolute-path CLI lookups, no credentials, no IMDS.
         HF_AWS_PATHS: "",
+        HF_SCAP_CONTENT_DIR: path.join(this.root, "scap-content"),
         AWS_ACCESS_KEY_ID: "AKIASANDBOXEXAMPLE00",
         AWS_SECRET_ACCESS_KEY: "sandbox-secret-not-a-real-key",
         AWS_SESSION_TOKEN: "sandbox-session",
