@@ -6,10 +6,6 @@ function Test-HfAgentPresent([string]$Service, [string]$AgentPath) {
   return [bool]($Service -and (Get-Service -Name $Service -ErrorAction SilentlyContinue))
 }
 
-function Split-HfArgs([string]$Text) {
-  return @($Text -split ' ' | Where-Object { $_ })
-}
-
 # Idempotent vendor-agent install: nothing downloaded runs unless its SHA-256 matches; a
 # marker records the installed hash so a changed hash upgrades and an unchanged one is a no-op.
 function Install-HfAgent([string]$Source, [string]$Sha256, [string]$InstallArgs, [string]$Service, [string]$AgentPath) {

@@ -4,7 +4,8 @@
 function ConvertFrom-HfXccdf([string]$Path) {
   $xml = New-Object System.Xml.XmlDocument
   $xml.XmlResolver = $null
-  $xml.Load($Path)
+  # .NET resolves a relative path against the process's folder, not PowerShell's location.
+  $xml.Load((Convert-Path -LiteralPath $Path))
   $titles = @{}
   $ruleSeverity = @{}
   foreach ($rule in $xml.SelectNodes("//*[local-name()='Rule']")) {
@@ -23,10 +24,11 @@ function ConvertFrom-HfXccdf([string]$Path) {
   }
 }
 
+# Like the Linux step's awk: every line is a finding, missing fields are empty.
 function ConvertFrom-HfTsv([string]$Path) {
   foreach ($line in (Get-Content -LiteralPath $Path)) {
-    $f = $line -split "`t"
-    if ($f.Count -ge 4) { [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] } }
+    $f = @($line -split "`t") + @('', '', '', '')
+    [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] }
   }
 }
 
@@ -50,13 +52,22 @@ function Invoke-HfCis {
     try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
     exit 2
   }
-  $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
+  try {
+    $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
+  } catch {
+    $err = "cannot read the result file ${CisResultFile}: $($_.Exception.Message)"
+    Write-HfLog "ERROR: $err"
+    Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $err" @{ mode = $Mode; scanner = 'command' }
+    try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
+    exit 2
+  }
   $passed = 0
   $failed = 0
   foreach ($f in $findings) {
     # `continue` inside a switch only leaves the switch, so the loop decision is an if chain.
-    if ($f.Result -match '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
-    elseif ($f.Result -match '^(fail|error|unknown)$') { $status = 'NON_COMPLIANT'; $failed++ }
+    # Case-sensitive, as XCCDF's result values and the Linux step are.
+    if ($f.Result -cmatch '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
+    elseif ($f.Result -cmatch '^(fail|error|unknown)$') { $status = 'NON_COMPLIANT'; $failed++ }
     else { continue }
     $sev = switch -Regex ($f.Severity) {
       '^high$' { 'HIGH' }
@@ -66,7 +77,11 @@ function Invoke-HfCis {
       '^critical$' { 'CRITICAL' }
       default { 'UNSPECIFIED' }
     }
-    Add-HfItem $f.Rule $status $sev $f.Title @{ result = $f.Result; rule = $f.Rule }
+    # Same item as the Linux step: SSG's rule prefix dropped from the Id, the rule id as title
+    # when there is none, the full rule id in Details.
+    $id = $f.Rule -creplace '^xccdf_org\.ssgproject\.content_rule_', ''
+    $title = if ($f.Title) { $f.Title } else { $f.Rule }
+    Add-HfItem $id $status $sev $title @{ result = (ConvertTo-HfClean $f.Result 100); rule = (ConvertTo-HfClean $f.Rule 500) }
   }
   $control = if ($failed -eq 0 -and $passed -gt 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
   Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed }

@@ -56,6 +56,12 @@ function Add-HfItem([string]$Id, [string]$Status, [string]$Severity, [string]$Ti
     })
 }
 
+# Arguments were validated against a pattern without quotes or operators: split on spaces, each
+# word one argument. Here, not in agent.ps1: the CIS step (common.ps1 + cis.ps1) needs it too.
+function Split-HfArgs([string]$Text) {
+  return @($Text -split ' ' | Where-Object { $_ })
+}
+
 function Get-HfNonCompliantCount {
   return @($script:HfItems | Where-Object { $_.Status -eq 'NON_COMPLIANT' }).Count
 }
