@@ -196,6 +196,23 @@ cis_add_findings() {
     }' >>"$HF_ITEMS"
 }
 
+# How many findings had one of the given XCCDF results.
+cis_count_results() {
+  _file=$1
+  shift
+  awk -F '\t' -v want=" $* " 'index(want, " " $2 " ") { n++ } END { print n + 0 }' "$_file"
+}
+
+# Reports one CONTROL item saying why nothing was measured, and exits 2 (could not measure).
+cis_cannot_run() {
+  hf_fail "$CIS_ERROR"
+  : >"$HF_ITEMS"
+  hf_item CONTROL NON_COMPLIANT "$SEVERITY" "CIS scan could not run: $CIS_ERROR" \
+    "mode=$MODE" "scanner=$CIS_SCANNER" "$@"
+  hf_put_compliance Custom:CIS
+  exit 2
+}
+
 cis_main() {
   hf_init || exit 2
   CIS_USED_PROFILE=""
@@ -205,27 +222,25 @@ cis_main() {
     command) cis_run_command "$_results" ;;
     *) CIS_ERROR="Scanner must be openscap or command, got '$CIS_SCANNER'" && false ;;
   esac
-  _scanned=$?
-  if [ "$_scanned" != 0 ]; then
-    hf_fail "$CIS_ERROR"
-    hf_item CONTROL NON_COMPLIANT "$SEVERITY" "CIS scan could not run: $CIS_ERROR" \
-      "mode=$MODE" "scanner=$CIS_SCANNER"
-    hf_put_compliance Custom:CIS
-    exit 2
-  fi
+  [ $? = 0 ] || cis_cannot_run
+  _findings="$HF_WORK/findings.tsv"
   if [ "$CIS_SCANNER" = command ] && [ "$CIS_RESULT_FORMAT" = tsv ]; then
-    cis_add_findings <"$_results"
+    cp "$_results" "$_findings"
   else
-    cis_xccdf_to_tsv "$_results" >"$HF_WORK/findings.tsv"
-    cis_add_findings <"$HF_WORK/findings.tsv"
+    cis_xccdf_to_tsv "$_results" >"$_findings"
   fi
+  cis_add_findings <"$_findings"
   _failed=$(hf_count NON_COMPLIANT)
   _passed=$(hf_count COMPLIANT)
+  _na=$(cis_count_results "$_findings" notapplicable)
+  # Content for another release (or product) evaluates nothing: oscap exits 0, yet nothing was
+  # measured, so this is neither compliant nor non-compliant.
+  if [ "$((_failed + _passed))" -eq 0 ]; then
+    CIS_ERROR="no applicable rules ($_na not applicable): is the content for this OS release?"
+    cis_cannot_run "profile=$CIS_USED_PROFILE"
+  fi
   _control=COMPLIANT
   [ "$_failed" -gt 0 ] && _control=NON_COMPLIANT
-  if [ "$((_failed + _passed))" -eq 0 ]; then
-    _control=NON_COMPLIANT
-  fi
   hf_item CONTROL "$_control" "$SEVERITY" "CIS benchmark ($MODE mode)" "mode=$MODE" \
     "scanner=$CIS_SCANNER" "profile=$CIS_USED_PROFILE" "passed=$_passed" "failed=$_failed"
   hf_finish Custom:CIS

@@ -452,6 +452,33 @@ describe("documents: CIS Linux step in a sandbox", () => {
     assert.equal(items.CONTROL.Title, "CIS benchmark (enforce mode)");
   });
 
+  it("calls a scan where no rule applied 'no applicable rules' and exits 2, not non-compliant", () => {
+    const none = sb.file(
+      "none-apply.xml",
+      fs
+        .readFileSync(sb.env.FAKE_OSCAP_RESULTS, "utf8")
+        .replace(/<result>(pass|fail)<\/result>/g, "<result>notapplicable</result>"),
+    );
+
+    // oscap itself exits 0 here: nothing failed because nothing was evaluated.
+    const r = sb.run(
+      "cis.yaml",
+      { ScapContent: content },
+      { FAKE_OSCAP_RESULTS: none, FAKE_OSCAP_RC: "0" },
+    );
+
+    assert.equal(r.code, 2, r.stderr);
+    const items = onlyRequest(sb).Items;
+    assert.equal(items.length, 1);
+    assert.equal(items[0].Id, "CONTROL");
+    assert.equal(items[0].Status, "NON_COMPLIANT");
+    assert.equal(
+      items[0].Title,
+      "CIS scan could not run: no applicable rules (6 not applicable): is the content for this OS release?",
+    );
+    assert.match(r.stderr, /no applicable rules/);
+  });
+
   it("fails with a clear control item when the distribution's content is missing", () => {
     const r = sb.run("cis.yaml", {}, { HF_SCAP_CONTENT_DIR: "/nonexistent" });
 
@@ -690,6 +717,15 @@ describe("documents: CIS Linux step in a sandbox", () => {
         const reported = findings.filter((f) => f.result !== "notchecked");
         const clean = (t: string, n: number) => t.replace(/[^ -~]/g, " ").slice(0, n);
         const req = onlyRequest(sb);
+        if (reported.length === 0) {
+          // Nothing measured: one CONTROL item, exit 2.
+          assert.equal(r.code, 2, r.stderr);
+          assert.deepEqual(
+            req.Items.map((i) => i.Id),
+            ["CONTROL"],
+          );
+          return;
+        }
         assert.deepEqual(
           req.Items.slice(0, -1).map((i) => [i.Id, i.Title, i.Details.rule]),
           reported.map((f) => [clean(f.id, 100), clean(f.title, 500), clean(f.id, 500)]),
@@ -699,7 +735,7 @@ describe("documents: CIS Linux step in a sandbox", () => {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(
           req.Items[req.Items.length - 1].Status,
-          reported.length === 0 || failed ? "NON_COMPLIANT" : "COMPLIANT",
+          failed ? "NON_COMPLIANT" : "COMPLIANT",
         );
       }),
       { numRuns: 25 },
