@@ -32,6 +32,17 @@ function ConvertFrom-HfTsv([string]$Path) {
   }
 }
 
+# Reports one CONTROL item saying why nothing was measured, and exits 2 (could not measure).
+function Exit-HfCisCannotRun([string]$Reason, [hashtable]$Extra = @{}) {
+  Write-HfLog "ERROR: $Reason"
+  $script:HfItems.Clear()
+  $d = @{ mode = $Mode; scanner = 'command' }
+  foreach ($k in $Extra.Keys) { $d[$k] = $Extra[$k] }
+  Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $Reason" $d
+  try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
+  exit 2
+}
+
 function Invoke-HfCis {
   try { Initialize-Hf } catch { Write-HfLog "ERROR: $_"; exit 2 }
   $err = $null
@@ -46,24 +57,17 @@ function Invoke-HfCis {
     & $CisScannerCommand @argList | Out-Null
     if (-not (Test-Path -LiteralPath $CisResultFile)) { $err = "scanner exited $LASTEXITCODE and wrote no result file $CisResultFile" }
   }
-  if ($err) {
-    Write-HfLog "ERROR: $err"
-    Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $err" @{ mode = $Mode; scanner = 'command' }
-    try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
-    exit 2
-  }
+  if ($err) { Exit-HfCisCannotRun $err }
   try {
     $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
   } catch {
-    $err = "cannot read the result file ${CisResultFile}: $($_.Exception.Message)"
-    Write-HfLog "ERROR: $err"
-    Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $err" @{ mode = $Mode; scanner = 'command' }
-    try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
-    exit 2
+    Exit-HfCisCannotRun "cannot read the result file ${CisResultFile}: $($_.Exception.Message)"
   }
   $passed = 0
   $failed = 0
+  $notApplicable = 0
   foreach ($f in $findings) {
+    if ($f.Result -ceq 'notapplicable') { $notApplicable++ }
     # `continue` inside a switch only leaves the switch, so the loop decision is an if chain.
     # Case-sensitive, as XCCDF's result values and the Linux step are.
     if ($f.Result -cmatch '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
@@ -83,7 +87,11 @@ function Invoke-HfCis {
     $title = if ($f.Title) { $f.Title } else { $f.Rule }
     Add-HfItem $id $status $sev $title @{ result = (ConvertTo-HfClean $f.Result 100); rule = (ConvertTo-HfClean $f.Rule 500) }
   }
-  $control = if ($failed -eq 0 -and $passed -gt 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
+  # Content for another release evaluates nothing: neither compliant nor non-compliant.
+  if ($passed + $failed -eq 0) {
+    Exit-HfCisCannotRun "no applicable rules ($notApplicable not applicable): is the content for this OS release?" @{ profile = 'vendor' }
+  }
+  $control = if ($failed -eq 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
   Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed }
   Complete-Hf 'Custom:CIS'
 }

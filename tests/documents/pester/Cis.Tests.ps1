@@ -112,6 +112,18 @@ Describe 'CIS Windows step' {
     ($r.Requests | ConvertTo-Json -Depth 8) | Should -Not -Match 'TOPSECRET'
   }
 
+  It 'reports "no applicable rules" (exit 2) when nothing passed or failed, as the Linux step does' {
+    $tsv = Join-Path $sb.Root 'r.tsv'
+    [IO.File]::WriteAllText($tsv, "R1`tnotapplicable`thigh`tA`nR2`tnotapplicable`tlow`tB`nR3`tnotchecked`tlow`tC`n")
+    New-FakeScanner $sb 'C:\Tools\CIS\r.tsv' $tsv
+
+    $r = Invoke-HfWindowsStep $sb 'cis.yaml' (Get-CisParams @{ ResultFormat = 'tsv'; WindowsResultFile = 'C:\Tools\CIS\r.tsv' })
+
+    $r.ExitCode | Should -Be 2
+    Get-Quad $r.Requests[0] | Should -Be @('CONTROL|NON_COMPLIANT|MEDIUM|CIS scan could not run: no applicable rules (2 not applicable): is the content for this OS release?')
+    Format-HfDetails $r.Requests[0].Items[0] | Should -Be @('mode=report', 'profile=vendor', 'scanner=command')
+  }
+
   It 'fails (exit 2) with a clear control item when the result file is not XML' {
     $bad = Join-Path $sb.Root 'bad.xml'
     [IO.File]::WriteAllText($bad, '<Benchmark><rule-result')
