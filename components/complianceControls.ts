@@ -67,8 +67,14 @@ export interface AgentPlatformSettings {
   readonly serviceName?: string;
   /** File whose presence means "installed". @default the service exists */
   readonly agentPath?: string;
-  /** Definitions file or folder whose newest file's age is checked. @default no check */
+  /** Definitions file, or folder whose newest signature file's age is checked. @default no check */
   readonly definitionsPath?: string;
+  /**
+   * Space-separated name globs of the signature files counted in a definitions folder (other
+   * files, like freshclam.dat, are rewritten by failed updates and would look fresh).
+   * @default Linux "daily.c[lv]d main.c[lv]d" (ClamAV), Windows "*.vdm" (Microsoft Defender)
+   */
+  readonly definitionsGlob?: string;
 }
 
 /** Anti-virus control: this package's anti-virus document. */
@@ -214,6 +220,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "serviceName",
     "agentPath",
     "definitionsPath",
+    "definitionsGlob",
   ],
   scanner: ["scannerCommand", "scannerArgs", "remediateArgs", "resultFile"],
 };
@@ -553,6 +560,7 @@ export function documentParameters(
         put(`${prefix}ServiceName`, a.serviceName, `${os}.serviceName`);
         put(`${prefix}AgentPath`, a.agentPath, `${os}.agentPath`);
         put(`${prefix}DefinitionsPath`, a.definitionsPath, `${os}.definitionsPath`);
+        put(`${prefix}DefinitionsGlob`, a.definitionsGlob, `${os}.definitionsGlob`);
       }
       break;
     }

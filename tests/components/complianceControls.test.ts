@@ -163,7 +163,12 @@ describe("ComplianceControls component", () => {
         antivirus: {
           mandatory: true,
           severity: "CRITICAL",
-          linux: { serviceName: "clamav-daemon" },
+          linux: {
+            serviceName: "clamav-daemon",
+            definitionsPath: "/var/lib/clamav",
+            definitionsGlob: "daily.c[lv]d main.c[lv]d",
+          },
+          windows: { definitionsGlob: "*.vdm" },
         },
         patch: { mandatory: true, rebootOption: "NoReboot" },
       },
@@ -184,6 +189,9 @@ describe("ComplianceControls component", () => {
       Mode: "enforce",
       Severity: "CRITICAL",
       LinuxServiceName: "clamav-daemon",
+      LinuxDefinitionsPath: "/var/lib/clamav",
+      LinuxDefinitionsGlob: "daily.c[lv]d main.c[lv]d",
+      WindowsDefinitionsGlob: "*.vdm",
     });
     assert.equal(a["cc-antivirus-enforce"].complianceSeverity, "CRITICAL");
     assert.equal(a["cc-antivirus-enforce"].associationName, "acme-prod-antivirus-enforce");
@@ -567,6 +575,15 @@ describe("validateComplianceControlsArgs", () => {
       { controls: { antivirus: { linux: { serviceName: "av", installArgs: "--x; reboot" } } } },
       [
         'controls.antivirus.linux.installArgs must match ^[A-Za-z0-9 _./:=,@+-]{0,512}$, got "--x; reboot"',
+      ],
+    ],
+    [
+      "hostile definitions glob",
+      {
+        controls: { antivirus: { linux: { serviceName: "av", definitionsGlob: "*.cvd;reboot" } } },
+      },
+      [
+        'controls.antivirus.linux.definitionsGlob must match ^[A-Za-z0-9_.*?\\[\\]-]{1,100}( [A-Za-z0-9_.*?\\[\\]-]{1,100}){0,9}$, got "*.cvd;reboot"',
       ],
     ],
     [

@@ -69,6 +69,7 @@ describe("documents: anti-virus Linux step in a sandbox", () => {
       mode: "report",
       ageHours: "2",
       path: defs,
+      glob: "daily.c[lv]d main.c[lv]d",
     });
     assert.deepEqual(items.CONTROL.Details, { mode: "report", action: "none" });
     assert.deepEqual(
@@ -154,6 +155,60 @@ describe("documents: anti-virus Linux step in a sandbox", () => {
 
     const relaxed = sb.run("antivirus.yaml", params({ MaxDefinitionsAgeHours: "72" }));
     assert.equal(relaxed.code, 0);
+  });
+
+  describe("definitions age: signature files only", () => {
+    it("ignores freshclam.dat (rewritten by every failed update) and counts daily/main.c[lv]d by default", () => {
+      sb.file("opt/av/bin/avagent");
+      sb.service("avagent", "active");
+      sb.file("var/lib/av/defs/main.cvd", "defs", 900);
+      sb.file("var/lib/av/defs/daily.cld", "defs", 60);
+      sb.file("var/lib/av/defs/freshclam.dat", "state", 0);
+      sb.file("var/lib/av/defs/tmp.12ab/clamav-1.tmp", "partial", 0);
+
+      const r = sb.run("antivirus.yaml", params());
+
+      assert.equal(r.code, 0, r.stderr);
+      const fresh = itemsById(onlyRequest(sb))["AV-DefinitionsFresh"];
+      assert.equal(fresh.Status, "NON_COMPLIANT");
+      assert.deepEqual(fresh.Details, {
+        mode: "report",
+        ageHours: "60",
+        path: defs,
+        glob: "daily.c[lv]d main.c[lv]d",
+      });
+    });
+
+    it("follows a symlinked definitions folder", () => {
+      sb.file("opt/av/bin/avagent");
+      sb.service("avagent", "active");
+      sb.file("real-defs/daily.cvd", "defs", 3);
+      fs.mkdirSync(path.dirname(defs), { recursive: true });
+      fs.symlinkSync(path.join(sb.root, "real-defs"), defs);
+
+      const r = sb.run("antivirus.yaml", params());
+
+      assert.equal(r.code, 0, r.stderr);
+      const fresh = itemsById(onlyRequest(sb))["AV-DefinitionsFresh"];
+      assert.equal(fresh.Status, "COMPLIANT");
+      assert.equal(fresh.Details.ageHours, "3");
+    });
+
+    it("takes a configured glob (LinuxDefinitionsGlob), and a definitions file as it is", () => {
+      sb.file("opt/av/bin/avagent");
+      sb.service("avagent", "active");
+      sb.file("var/lib/av/defs/sigs-2026.dat", "defs", 5);
+      sb.file("var/lib/av/defs/daily.cvd", "defs", 100);
+
+      sb.run("antivirus.yaml", params({ LinuxDefinitionsGlob: "sigs-*.dat" }));
+      const file = sb.file("var/lib/av/one.db", "defs", 7);
+      sb.run("antivirus.yaml", params({ LinuxDefinitionsPath: file }));
+
+      const [byGlob, byFile] = sb.requests().map((q) => itemsById(q)["AV-DefinitionsFresh"]);
+      assert.equal(byGlob.Details.ageHours, "5");
+      assert.equal(byGlob.Details.glob, "sigs-*.dat");
+      assert.equal(byFile.Details.ageHours, "7");
+    });
   });
 
   describe("enforce mode", () => {
