@@ -884,6 +884,61 @@ describe("documents: agent-install Linux step in a sandbox", () => {
     assert.equal(sb.calls().filter((c) => c.startsWith("curl")).length, 1);
   });
 
+  describe("installer type from the file's magic bytes, else the URL path without ?query/#fragment", () => {
+    const deb = "!<arch>\ndebian-binary   1700000000  0     0     100644  4         `\n2.0\n";
+    const cases: [string, string, string][] = [
+      [
+        "a presigned .deb URL",
+        "https://bucket.example.com/edr.deb?X-Amz-Signature=ab%2Fc&x=1",
+        deb,
+      ],
+      [
+        "a .deb behind a URL without extension",
+        "https://vendor.example.com/download?id=7#latest",
+        deb,
+      ],
+      ["a .deb misnamed .sh", "https://vendor.example.com/edr.sh", deb],
+    ];
+    for (const [what, url, body] of cases) {
+      it(`${what} is installed with apt-get, never run with sh`, () => {
+        const name = url.replace(/[?#].*$/, "").replace(/^.*\//, "");
+        fs.writeFileSync(path.join(sb.http, name), body);
+        const agentBin = path.join(sb.root, "agent-bin");
+
+        const r = sb.run(
+          "agent-install.yaml",
+          {
+            LinuxInstallerSource: url,
+            LinuxInstallerSha256: createHash("sha256").update(body).digest("hex"),
+            LinuxAgentPath: agentBin,
+          },
+          { FAKE_DEB_CREATES: agentBin },
+        );
+
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const apt = sb.calls().filter((c) => c.startsWith("apt-get install"));
+        assert.equal(apt.length, 1, sb.calls().join("\n"));
+        assert.match(apt[0], /^apt-get install -y \S+\/installer\.deb$/);
+        assert.match(r.stdout, /installer is a \.deb package/);
+      });
+    }
+
+    it("a shell installer whose URL has a query string still runs with sh", () => {
+      const body = `#!/bin/sh\ntouch '${sb.root}/agent-bin'\n`;
+      fs.writeFileSync(path.join(sb.http, "edr-setup"), body);
+
+      const r = sb.run("agent-install.yaml", {
+        LinuxInstallerSource: "https://vendor.example.com/edr-setup?token=abc",
+        LinuxInstallerSha256: createHash("sha256").update(body).digest("hex"),
+        LinuxAgentPath: path.join(sb.root, "agent-bin"),
+      });
+
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.ok(!sb.calls().some((c) => c.startsWith("apt-get")));
+      assert.match(r.stdout, /installer is a shell script/);
+    });
+  });
+
   it("refuses to run without a configured installer", () => {
     const r = sb.run("agent-install.yaml", { LinuxServiceName: "edr" });
 

@@ -124,6 +124,9 @@ cp "$FAKE_HTTP/$name" "$out"
 echo "apt-get $*" >> "$FAKE_LOG"
 [ "$1" = update ] && exit 0
 for a in "$@"; do
+  case $a in /*.deb) [ -n "\${FAKE_DEB_CREATES:-}" ] && touch "$FAKE_DEB_CREATES" && exit 0 ;; esac
+done
+for a in "$@"; do
   case " \${FAKE_PKGS:-} " in *" $a "*)
     if [ "$a" = awscli ]; then cp "$FAKE_BIN/.aws" "$FAKE_BIN/aws" && chmod +x "$FAKE_BIN/aws" && exit 0; fi
     if [ "$a" = openscap-scanner ]; then cp "$FAKE_BIN/.oscap" "$FAKE_BIN/oscap" && chmod +x "$FAKE_BIN/oscap" && exit 0; fi
