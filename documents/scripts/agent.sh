@@ -42,15 +42,17 @@ hf_installer_kind() {
   esac
 }
 
+# systemd runs only if /run/systemd/system exists (sd_booted(3)); systemctl is also installed in
+# containers, WSL and chroots where it cannot answer, and every service would read as missing.
 hf_has_systemd() {
-  command -v systemctl >/dev/null 2>&1
+  [ -d "${HF_SYSTEMD_RUN_DIR:-/run/systemd/system}" ] && command -v systemctl >/dev/null 2>&1
 }
 
 hf_service_exists() {
   if hf_has_systemd; then
     systemctl cat "$1.service" >/dev/null 2>&1
   else
-    [ -x "/etc/init.d/$1" ]
+    [ -x "${HF_INITD_DIR:-/etc/init.d}/$1" ]
   fi
 }
 

@@ -325,6 +325,50 @@ describe("documents: anti-virus Linux step in a sandbox", () => {
     });
   });
 
+  describe("without a running systemd (containers, WSL, chroots): systemctl exists, /run/systemd/system does not", () => {
+    beforeEach(() => {
+      fs.rmSync(sb.systemdRun, { recursive: true });
+      sb.file("etc/init.d/avagent", "#!/bin/sh\n");
+      fs.chmodSync(path.join(sb.root, "etc/init.d/avagent"), 0o755);
+    });
+
+    it("reads the service through its init script instead of calling it not installed", () => {
+      sb.service("avagent", "active");
+      sb.file("var/lib/av/defs/main.cvd", "defs", 1);
+
+      const r = sb.run("antivirus.yaml", params({ LinuxAgentPath: "" }));
+
+      assert.equal(r.code, 0, r.stderr);
+      const items = itemsById(onlyRequest(sb));
+      assert.equal(items["AV-Installed"].Status, "COMPLIANT");
+      assert.equal(items["AV-ServiceRunning"].Status, "COMPLIANT");
+      assert.ok(sb.calls().includes("service avagent status"));
+      assert.ok(!sb.calls().some((c) => c.startsWith("systemctl")), sb.calls().join("\n"));
+    });
+
+    it("enforce mode starts it with service, and does not reinstall", () => {
+      sb.service("avagent", "inactive");
+      sb.file("var/lib/av/defs/main.cvd", "defs", 1);
+      fs.writeFileSync(path.join(sb.http, "avagent.sh"), "touch reinstalled\n");
+
+      const r = sb.run(
+        "antivirus.yaml",
+        params({
+          Mode: "enforce",
+          LinuxAgentPath: "",
+          LinuxInstallerSource: "https://vendor.example.com/avagent.sh",
+          LinuxInstallerSha256: createHash("sha256").update("touch reinstalled\n").digest("hex"),
+        }),
+      );
+
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(sb.serviceState("avagent"), "active");
+      assert.ok(sb.calls().includes("service avagent start"));
+      assert.ok(!sb.calls().some((c) => c.startsWith("curl")), "no reinstall");
+      assert.equal(itemsById(onlyRequest(sb)).CONTROL.Details.action, "started");
+    });
+  });
+
   it("installs the AWS CLI from the distribution when it is missing", () => {
     sb.dispose();
     sb = new Sandbox({ aws: false });
@@ -380,7 +424,7 @@ describe("documents: anti-virus Linux step in a sandbox", () => {
       "rpm: none",
       "dpkg: none",
       `${sb.bin}/systemctl`,
-      "service: none",
+      `${sb.bin}/service`,
       `${sb.bin}/curl`,
       "wget: none",
       "clamscan: none",

@@ -97,6 +97,15 @@ case $verb in
   *) exit 1 ;;
 esac
 `,
+  service: `#!/bin/sh
+echo "service $*" >> "$FAKE_LOG"
+f="$FAKE_SYSTEMD/$1"
+case $2 in
+  status) [ "$(cat "$f" 2>/dev/null)" = active ] ;;
+  start) [ -f "$f" ] && echo active > "$f" ;;
+  *) exit 1 ;;
+esac
+`,
   aws: `#!/bin/sh
 echo "aws $*" >> "$FAKE_LOG"
 if [ "$1 $2" = "ssm put-compliance-items" ]; then
@@ -220,6 +229,7 @@ export class Sandbox {
   readonly bin = path.join(this.root, "bin");
   readonly sysbin = path.join(this.root, "sysbin");
   readonly systemd = path.join(this.root, "systemd");
+  readonly systemdRun = path.join(this.root, "run/systemd/system");
   readonly out = path.join(this.root, "out");
   readonly http = path.join(this.root, "http");
   readonly s3 = path.join(this.root, "s3");
@@ -228,7 +238,15 @@ export class Sandbox {
   env: Record<string, string> = {};
 
   constructor(opts: { aws?: boolean; oscap?: boolean } = {}) {
-    for (const d of [this.bin, this.systemd, this.out, this.http, this.s3, this.state]) {
+    for (const d of [
+      this.bin,
+      this.systemd,
+      this.systemdRun,
+      this.out,
+      this.http,
+      this.s3,
+      this.state,
+    ]) {
       fs.mkdirSync(d, { recursive: true });
     }
     fs.writeFileSync(this.log, "");
@@ -299,6 +317,9 @@ export class Sandbox {
         // Sealed from the machine: no absolute-path CLI lookups, no credentials, no IMDS.
         HF_AWS_PATHS: "",
         HF_SCAP_CONTENT_DIR: path.join(this.root, "scap-content"),
+        // systemd "booted" unless a test removes this folder.
+        HF_SYSTEMD_RUN_DIR: this.systemdRun,
+        HF_INITD_DIR: path.join(this.root, "etc/init.d"),
         AWS_ACCESS_KEY_ID: "AKIASANDBOXEXAMPLE00",
         AWS_SECRET_ACCESS_KEY: "sandbox-secret-not-a-real-key",
         AWS_SESSION_TOKEN: "sandbox-session",
