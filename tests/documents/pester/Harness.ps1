@@ -51,15 +51,21 @@ function ConvertTo-HfStepScript([hashtable]$Doc, [hashtable]$Values) {
     $p = $Doc.parameters[$name]
     $v = if ($Values.ContainsKey($name)) { $Values[$name] } else { $p.default }
     if ($null -eq $v) { throw "parameter $name has no value" }
-    if ($p.allowedValues -and $p.allowedValues -cnotcontains $v) { throw "parameter ${name}: '$v' is not in allowedValues" }
-    if ($p.allowedPattern) {
-      $m = [regex]::Match($v, $p.allowedPattern)
-      if (-not $m.Success -or $m.Index -ne 0 -or $m.Length -ne $v.Length) { throw "parameter ${name}: '$v' fails allowedPattern" }
-    }
+    $why = Test-HfParameterValue $p $v
+    if ($why) { throw "parameter ${name}: '$v' $why" }
     $resolved[$name] = $v
   }
   foreach ($name in $Values.Keys) { if (-not $resolved.ContainsKey($name)) { throw "unknown parameter $name" } }
   return [regex]::Replace((Get-HfWindowsStep $Doc), '\{\{\s*([A-Za-z0-9_]+)\s*\}\}', { param($m) $resolved[$m.Groups[1].Value] })
+}
+
+<# Why SSM would refuse this value for this parameter, or nothing when it is accepted. #>
+function Test-HfParameterValue([hashtable]$Parameter, [string]$Value) {
+  if ($Parameter.allowedValues -and $Parameter.allowedValues -cnotcontains $Value) { return 'is not in allowedValues' }
+  if ($Parameter.allowedPattern) {
+    $m = [regex]::Match($Value, $Parameter.allowedPattern)
+    if (-not $m.Success -or $m.Index -ne 0 -or $m.Length -ne $Value.Length) { return 'fails allowedPattern' }
+  }
 }
 
 $script:FakeAws = @'
