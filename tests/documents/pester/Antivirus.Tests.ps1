@@ -21,7 +21,7 @@ Describe 'anti-virus Windows step' {
 
   It 'reports a compliant machine: agent installed, service running, fresh definitions' {
     New-HfFile $sb $Agent
-    New-HfFile $sb "$Defs\main.cvd" 'defs' 2
+    New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 2
     Set-HfService avagent Running
 
     $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams)
@@ -42,7 +42,7 @@ Describe 'anti-virus Windows step' {
     $items['AV-Installed'].Title | Should -BeExactly "Anti-virus agent installed ($Agent)"
     $items['AV-ServiceRunning'].Title | Should -BeExactly 'Anti-virus service avagent running'
     $items['AV-DefinitionsFresh'].Title | Should -BeExactly 'Anti-virus definitions at most 48 h old'
-    Format-HfDetails $items['AV-DefinitionsFresh'] | Should -Be @('ageHours=2', 'mode=report', "path=$Defs")
+    Format-HfDetails $items['AV-DefinitionsFresh'] | Should -Be @('ageHours=2', 'glob=*.vdm', 'mode=report', "path=$Defs")
     Format-HfDetails $items['CONTROL'] | Should -Be @('action=none', 'mode=report')
     $aws = @(Get-HfCalls $sb)
     $aws.Count | Should -Be 1
@@ -70,7 +70,7 @@ Describe 'anti-virus Windows step' {
 
   It 'reports a stopped service without starting it in report mode' {
     New-HfFile $sb $Agent
-    New-HfFile $sb "$Defs\main.cvd" 'defs' 1
+    New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 1
     Set-HfService avagent Stopped
 
     $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams)
@@ -89,8 +89,8 @@ Describe 'anti-virus Windows step' {
 
   It 'reports stale definitions against the age threshold' {
     New-HfFile $sb $Agent
-    New-HfFile $sb "$Defs\main.cvd" 'defs' 72
-    New-HfFile $sb "$Defs\daily.cvd" 'defs' 50
+    New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 72
+    New-HfFile $sb "$Defs\mpasbase.vdm" 'defs' 50
     Set-HfService avagent Running
 
     $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams)
@@ -103,6 +103,57 @@ Describe 'anti-virus Windows step' {
     $items['AV-ServiceRunning'].Status | Should -BeExactly 'COMPLIANT'
 
     (Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ MaxDefinitionsAgeHours = '72' })).ExitCode | Should -Be 0
+  }
+
+  Context 'definitions age counts only signature files' {
+    BeforeEach {
+      New-HfFile $sb $Agent
+      Set-HfService avagent Running
+    }
+
+    It 'ignores files that failed updates rewrite (freshclam.dat, temporary files)' {
+      New-HfFile $sb "$Defs\main.cvd" 'defs' 72
+      New-HfFile $sb "$Defs\daily.cld" 'defs' 50
+      New-HfFile $sb "$Defs\freshclam.dat" 'state' 0
+      New-HfFile $sb "$Defs\tmp\clamav-1234.tmp" 'partial' 0
+
+      $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ WindowsDefinitionsGlob = 'daily.c[lv]d main.c[lv]d' })
+
+      $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+      $i = (Get-HfItemsById $r.Requests[0])['AV-DefinitionsFresh']
+      $i.Status | Should -BeExactly 'NON_COMPLIANT'
+      Format-HfDetails $i | Should -Be @('ageHours=50', 'glob=daily.c[lv]d main.c[lv]d', 'mode=report', "path=$Defs")
+    }
+
+    It 'reads Microsoft Defender''s .vdm files by default, in their per-update folders' {
+      $updates = 'C:\ProgramData\Microsoft\Windows Defender\Definition Updates'
+      New-HfFile $sb "$updates\{0B8E3D5E-6F6A-4B3C-9C1A-1D2E3F4A5B6C}\mpavbase.vdm" 'defs' 10
+      New-HfFile $sb "$updates\{0B8E3D5E-6F6A-4B3C-9C1A-1D2E3F4A5B6C}\mpasdlta.vdm" 'defs' 5
+      New-HfFile $sb "$updates\Updates\MpSigStub.exe" 'stub' 0
+
+      $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ WindowsDefinitionsPath = $updates })
+
+      (Get-HfItemsById $r.Requests[0])['AV-DefinitionsFresh'].Details.ageHours | Should -BeExactly '5'
+    }
+
+    It 'follows a symbolic link to the definitions folder' {
+      $real = New-HfFile $sb 'C:\Data\AV\defs\mpavbase.vdm' 'defs' 3
+      New-Item -ItemType Directory -Force -Path (Get-HfRealPath $sb 'C:\ProgramData\AV') | Out-Null
+      New-Item -ItemType SymbolicLink -Path (Get-HfRealPath $sb "$Defs") -Target (Split-Path $real) | Out-Null
+      New-Item -ItemType SymbolicLink -Path (Get-HfRealPath $sb 'C:\ProgramData\AV\linked') -Target (Split-Path $real) | Out-Null
+
+      $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ WindowsDefinitionsPath = 'C:\ProgramData\AV' })
+
+      (Get-HfItemsById $r.Requests[0])['AV-DefinitionsFresh'].Details.ageHours | Should -BeExactly '3'
+    }
+
+    It 'takes the age of a definitions file given directly, whatever its name' {
+      New-HfFile $sb 'C:\AV\signatures.db' 'defs' 7
+
+      $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ WindowsDefinitionsPath = 'C:\AV\signatures.db' })
+
+      (Get-HfItemsById $r.Requests[0])['AV-DefinitionsFresh'].Details.ageHours | Should -BeExactly '7'
+    }
   }
 
   Context 'enforce mode' {
@@ -120,7 +171,7 @@ Describe 'anti-virus Windows step' {
     }
 
     It 'downloads, verifies, installs with the arguments, starts, and is idempotent' {
-      New-HfFile $sb "$Defs\main.cvd" 'defs' 1
+      New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 1
       $p = Get-AvParams @{
         Mode = 'enforce'; WindowsInstallerSource = 'https://vendor.example.com/dl/avagent-7.1.msi'
         WindowsInstallerSha256 = $bodySha.ToLowerInvariant(); WindowsInstallArgs = 'CID=ABC-123 TAGS=fleet,prod /log C:\Windows\Temp\av.log'
@@ -165,20 +216,20 @@ Describe 'anti-virus Windows step' {
     It 'fetches an s3:// installer with the AWS CLI' {
       New-Item -ItemType Directory -Force -Path (Join-Path $sb.S3 'vendor-bucket/agents') | Out-Null
       Copy-Item -LiteralPath (Join-Path $sb.Http 'avagent-7.1.msi') -Destination (Join-Path $sb.S3 'vendor-bucket/agents/avagent.msi')
-      New-HfFile $sb "$Defs\main.cvd" 'defs' 1
+      New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 1
 
       $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{
           Mode = 'enforce'; WindowsInstallerSource = 's3://vendor-bucket/agents/avagent.msi'; WindowsInstallerSha256 = $bodySha
         })
 
       $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
-      @(Get-HfCalls $sb)[0] | Should -Match '^aws\.exe s3 cp --only-show-errors --region ap-southeast-2 s3://vendor-bucket/agents/avagent\.msi \S+\.msi$'
+      @(Get-HfCalls $sb)[0] | Should -Match '^aws\.exe s3 cp --only-show-errors --region ap-southeast-2 s3://vendor-bucket/agents/avagent\.msi \S+\.download$'
       Should -Invoke Invoke-WebRequest -Times 0 -Exactly
     }
 
     It 'starts a stopped service, enabling it when disabled' {
       New-HfFile $sb $Agent
-      New-HfFile $sb "$Defs\main.cvd" 'defs' 1
+      New-HfFile $sb "$Defs\mpavbase.vdm" 'defs' 1
       Set-HfService avagent Stopped Disabled
 
       $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ Mode = 'enforce' })
