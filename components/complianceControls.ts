@@ -502,6 +502,14 @@ function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warn
       "controls.antivirus is enabled but names no agent (linux/windows serviceName or agentPath): every machine will report it NON_COMPLIANT",
     );
   }
+  // AWS: a node with two or more inventory associations runs neither (Quick Setup and
+  // InstanceIds=* associations count), and this one targets every fleet machine. Only a
+  // deliberate enabled=true/false silences the warning. See the README, "Software inventory".
+  if ((controls as ComplianceControlsConfig).inventory?.enabled === undefined) {
+    warnings.push(
+      "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set inventory enabled=false, else enabled=true to silence this",
+    );
+  }
   for (const control of CONTROL_NAMES) {
     const c = (controls as ComplianceControlsConfig)[control];
     if (

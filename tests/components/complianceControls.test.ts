@@ -205,6 +205,22 @@ describe("ComplianceControls component", () => {
     assert.deepEqual(a["cc-cis-report"].targets, modeTargets("report"));
   });
 
+  it("creates no inventory association with inventory enabled=false (a node with two inventory associations runs neither)", async () => {
+    const c = await build({ controls: { inventory: { enabled: false } } });
+
+    assert.ok(
+      !resourcesOfType(ASSOCIATION).some((r) => r.inputs.name === "AWS-GatherSoftwareInventory"),
+    );
+    assert.deepEqual(Object.keys(c.associationIds).sort(), [
+      "antivirus-enforce",
+      "antivirus-report",
+      "cis-enforce",
+      "cis-report",
+      "patch-enforce",
+      "patch-report",
+    ]);
+  });
+
   it("honours switches, schedules, severities, limits and tag keys per control", async () => {
     await build({
       modeTagKey: "Compliance",
@@ -611,9 +627,12 @@ describe("validateComplianceControlsArgs", () => {
         expected.map((m) => `ComplianceControls: ${m}`),
       );
       for (const e of r.errors) assert.equal(e.name, "ArgumentError");
-      if (withAv) assert.equal(r.warnings.length, 1);
+      if (withAv) assert.equal(r.warnings.length, controls?.inventory === undefined ? 2 : 1);
     });
   }
+
+  const INVENTORY_WARNING =
+    "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set inventory enabled=false, else enabled=true to silence this";
 
   it("warns about risky-but-allowed settings", () => {
     const r = mod.validateComplianceControlsArgs({
@@ -623,15 +642,30 @@ describe("validateComplianceControlsArgs", () => {
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings, [
       "controls.antivirus is enabled but names no agent (linux/windows serviceName or agentPath): every machine will report it NON_COMPLIANT",
+      INVENTORY_WARNING,
       "controls.patch is mandatory with rebootOption RebootIfNeeded: every fleet machine may reboot after patching, whatever its mode tag",
     ]);
     assert.deepEqual(
       mod.validateComplianceControlsArgs({
         ...base,
-        controls: { antivirus: { enabled: false } },
+        controls: { antivirus: { enabled: false }, inventory: { enabled: true } },
       } as Args).warnings,
       [],
     );
+  });
+
+  it("warns about a second inventory association only while inventory is left at its default", () => {
+    const warned = (inventory?: { enabled?: boolean }) =>
+      mod
+        .validateComplianceControlsArgs({
+          ...base,
+          controls: { antivirus: { enabled: false }, ...(inventory ? { inventory } : {}) },
+        } as Args)
+        .warnings.includes(INVENTORY_WARNING);
+    assert.equal(warned(), true);
+    assert.equal(warned({}), true);
+    assert.equal(warned({ enabled: true }), false);
+    assert.equal(warned({ enabled: false }), false);
   });
 
   it("checkSchedule accepts AWS's documented forms", () => {
