@@ -49,6 +49,7 @@ av_main() {
         _action=installed
       else
         _action=install-failed
+        # shellcheck disable=SC2034 # read by hf_finish (common.sh)
         HF_ACTION_FAILED="install the agent"
       fi
     fi
@@ -58,6 +59,7 @@ av_main() {
         if [ "$_action" = none ]; then _action=started; else _action="$_action+started"; fi
       else
         _action=start-failed
+        # shellcheck disable=SC2034 # read by hf_finish (common.sh)
         HF_ACTION_FAILED="start the service"
       fi
     fi

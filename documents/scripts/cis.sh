@@ -177,10 +177,11 @@ cis_xccdf_to_tsv() {
 }
 
 # Findings ("rule<TAB>result<TAB>severity<TAB>title") to compliance items in one awk pass: a
-# CIS profile has hundreds of rules, and a subshell per rule would cost seconds.
+# CIS profile has hundreds of rules, and a subshell per rule would cost seconds. Ids stay unique
+# (HF_AWK_TEXT's itemid) and text stays UTF-8; results that are neither pass nor fail are
+# counted on the CONTROL item (cis_count_results), not reported one by one.
 cis_add_findings() {
-  LC_ALL=C awk -F '\t' '
-    function clean(s, n) { gsub(/[^ -~]/, " ", s); return substr(s, 1, n) }
+  hf_utf8 | LC_ALL=C awk -F '\t' "$HF_AWK_TEXT"'
     {
       r = $2
       if (r == "pass" || r == "fixed") status = "COMPLIANT"
@@ -192,7 +193,7 @@ cis_add_findings() {
       id = $1
       sub(/^xccdf_org\.ssgproject\.content_rule_/, "", id)
       title = ($4 == "") ? $1 : $4
-      printf "%s\t%s\t%s\t%s\tresult=%s\trule=%s\n", clean(id, 100), status, sev, clean(title, 500), clean(r, 100), clean($1, 500)
+      printf "%s\t%s\t%s\t%s\tresult=%s\trule=%s\n", itemid(id), status, sev, clean(title, 500), clean(r, 100), clean($1, 500)
     }' >>"$HF_ITEMS"
 }
 
@@ -218,11 +219,13 @@ cis_main() {
   CIS_USED_PROFILE=""
   _results="$HF_WORK/results.xml"
   case "$CIS_SCANNER" in
-    openscap) cis_run_openscap "$_results" ;;
-    command) cis_run_command "$_results" ;;
-    *) CIS_ERROR="Scanner must be openscap or command, got '$CIS_SCANNER'" && false ;;
+    openscap) cis_run_openscap "$_results" || cis_cannot_run ;;
+    command) cis_run_command "$_results" || cis_cannot_run ;;
+    *)
+      CIS_ERROR="Scanner must be openscap or command, got '$CIS_SCANNER'"
+      cis_cannot_run
+      ;;
   esac
-  [ $? = 0 ] || cis_cannot_run
   _findings="$HF_WORK/findings.tsv"
   if [ "$CIS_SCANNER" = command ] && [ "$CIS_RESULT_FORMAT" = tsv ]; then
     cp "$_results" "$_findings"
@@ -242,6 +245,7 @@ cis_main() {
   _control=COMPLIANT
   [ "$_failed" -gt 0 ] && _control=NON_COMPLIANT
   hf_item CONTROL "$_control" "$SEVERITY" "CIS benchmark ($MODE mode)" "mode=$MODE" \
-    "scanner=$CIS_SCANNER" "profile=$CIS_USED_PROFILE" "passed=$_passed" "failed=$_failed"
+    "scanner=$CIS_SCANNER" "profile=$CIS_USED_PROFILE" "passed=$_passed" "failed=$_failed" \
+    "skipped=$(cis_count_results "$_findings" notchecked informational)" "notApplicable=$_na"
   hf_finish Custom:CIS
 }

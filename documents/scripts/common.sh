@@ -66,16 +66,57 @@ hf_severity() {
   esac
 }
 
-# Titles and details come from scanner output: keep printable ASCII only (no tabs, no
-# newlines) so the TSV stays one item per line and the JSON stays valid; 500 is the API's
-# Title limit.
+# awk helpers for text that ends up in compliance items (run with LC_ALL=C: bytes). cut() cuts
+# to at most n bytes without splitting a UTF-8 character (n bytes is at most n characters, the
+# unit of the API's limits); hash() is djb2, 8 hex digits, for Ids that must stay unique when cut.
+HF_AWK_TEXT='
+  BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+  function cut(s, n,   t, i, c, need) {
+    if (length(s) <= n) return s
+    t = substr(s, 1, n)
+    i = n
+    while (i > 0 && (c = ord[substr(t, i, 1)]) >= 128 && c < 192) i--
+    if (i > 0) {
+      c = ord[substr(t, i, 1)]
+      need = c >= 240 ? 4 : c >= 224 ? 3 : c >= 192 ? 2 : 1
+      if (n - i + 1 < need) t = substr(t, 1, i - 1)
+    }
+    return t
+  }
+  function hash(s,   h, i) {
+    h = 5381
+    for (i = 1; i <= length(s); i++) h = (h * 33 + ord[substr(s, i, 1)]) % 4294967296
+    return sprintf("%08x", h)
+  }
+  function clean(s, n) { gsub(/[\001-\037\177]/, " ", s); return cut(s, n) }
+  function itemid(s,   id) {
+    id = clean(s, 100)
+    if (id != clean(s, 1000000)) id = cut(id, 91) "~" hash(s)
+    if (++seen[id] > 1) id = cut(id, 100 - length("#" seen[id])) "#" seen[id]
+    return id
+  }
+'
+
+# Drops byte sequences that are not UTF-8 (scanner output can be anything), so the request is
+# valid JSON; keeps every valid character. Without iconv, keeps printable ASCII only.
+hf_utf8() {
+  if command -v iconv >/dev/null 2>&1; then
+    iconv -f UTF-8 -t UTF-8 -c 2>/dev/null
+  else
+    LC_ALL=C tr -cd '\t\n -~'
+  fi
+}
+
+# hf_clean TEXT [MAXBYTES]: one line of valid UTF-8 (no tabs, no control characters) of at most
+# MAXBYTES (default 500, the API's Title limit), so the TSV stays one item per line.
 hf_clean() {
-  printf '%s' "$1" | tr '\t\r\n' '   ' | LC_ALL=C tr -cd ' -~' | cut -c1-500
+  printf '%s' "$1" | tr '\t\r\n' '   ' | hf_utf8 |
+    LC_ALL=C awk -v n="${2:-500}" "$HF_AWK_TEXT"'{ printf "%s", clean($0, n) }'
 }
 
 # hf_item ID STATUS SEVERITY TITLE [KEY=VALUE ...]: one compliance item.
 hf_item() {
-  _id=$(hf_clean "$1" | cut -c1-100)
+  _id=$(hf_clean "$1" 100)
   _line=$(printf '%s\t%s\t%s\t%s' "$_id" "$2" "$(hf_severity "$3")" "$(hf_clean "$4")")
   shift 4
   for _kv in "$@"; do

@@ -509,6 +509,8 @@ describe("documents: CIS Linux step in a sandbox", () => {
       profile: "xccdf_org.ssgproject.content_profile_cis_server_l1",
       passed: "3",
       failed: "2",
+      skipped: "0",
+      notApplicable: "1",
     });
     assert.deepEqual(itemsById(req).package_aide_installed.Details, {
       result: "fail",
@@ -777,8 +779,87 @@ describe("documents: CIS Linux step in a sandbox", () => {
     );
   });
 
+  describe("item Ids, text and skipped results", () => {
+    const runTsv = (rows: string[][]) => {
+      const scanner = sb.file(
+        "opt/vendor/bin/scan",
+        `#!/bin/sh\ncp '${sb.root}/prepared.tsv' '${sb.root}/r.tsv'\n`,
+      );
+      fs.chmodSync(scanner, 0o755);
+      fs.writeFileSync(
+        path.join(sb.root, "prepared.tsv"),
+        rows.map((r) => r.join("\t") + "\n").join(""),
+      );
+      return sb.run("cis.yaml", {
+        Scanner: "command",
+        ResultFormat: "tsv",
+        LinuxScannerCommand: scanner,
+        LinuxResultFile: path.join(sb.root, "r.tsv"),
+      });
+    };
+
+    it("keeps Ids unique: long vendor Ids get a hash suffix, repeated Ids a counter", () => {
+      const stem = "vendor.benchmark.section-5.access-authentication-authorization.".repeat(2);
+      const rows = [
+        [`${stem}ssh.permit-root-login`, "fail", "high", "A"],
+        [`${stem}ssh.permit-empty-passwords`, "pass", "high", "B"],
+        ["R1", "pass", "low", "C"],
+        ["R1", "fail", "low", "D"],
+      ];
+
+      const r = runTsv(rows);
+
+      assert.equal(r.code, 0, r.stderr);
+      const ids = onlyRequest(sb).Items.map((i) => i.Id);
+      assert.equal(new Set(ids).size, ids.length, ids.join("\n"));
+      assert.ok(ids.every((id) => id.length <= 100));
+      assert.match(ids[0], /^vendor\.benchmark\..{70,}~[0-9a-f]{8}$/);
+      assert.equal(ids[0].length, 100);
+      assert.deepEqual(ids.slice(2), ["R1", "R1#2", "CONTROL"]);
+      assert.equal(onlyRequest(sb).Items[1].Details.rule, rows[1][0]);
+    });
+
+    it("keeps UTF-8 text intact and cuts titles on a character boundary", () => {
+      const title = "Contrôle d’accès: Sécurité ✓ 安全";
+      const long = "é".repeat(300);
+
+      const r = runTsv([
+        ["règle-1", "pass", "low", title],
+        ["R2", "pass", "low", long],
+      ]);
+
+      assert.equal(r.code, 0, r.stderr);
+      const [a, b] = onlyRequest(sb).Items;
+      assert.equal(a.Id, "règle-1");
+      assert.equal(a.Title, title);
+      assert.equal(b.Title, "é".repeat(250), "500 bytes = 250 two-byte characters");
+    });
+
+    it("counts what it skipped on the CONTROL item (notchecked, informational; not applicable apart)", () => {
+      const r = runTsv([
+        ["R1", "pass", "low", "a"],
+        ["R2", "notchecked", "low", "b"],
+        ["R3", "informational", "low", "c"],
+        ["R4", "notapplicable", "low", "d"],
+        ["R5", "notselected", "low", "e"],
+        ["R6", "fail", "low", "f"],
+      ]);
+
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(itemsById(onlyRequest(sb)).CONTROL.Details, {
+        mode: "report",
+        scanner: "command",
+        profile: "vendor",
+        passed: "1",
+        failed: "1",
+        skipped: "2",
+        notApplicable: "1",
+      });
+    });
+  });
+
   it("turns any scanner text into valid compliance JSON (property)", function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const text = (max: number) =>
       fc.string({
         unit: fc.oneof(
@@ -825,9 +906,15 @@ describe("documents: CIS Linux step in a sandbox", () => {
           );
           return;
         }
+        const seen = new Map<string, number>();
+        const unique = (id: string) => {
+          const n = (seen.get(id) ?? 0) + 1;
+          seen.set(id, n);
+          return n === 1 ? id : `${id}#${n}`;
+        };
         assert.deepEqual(
           req.Items.slice(0, -1).map((i) => [i.Id, i.Title, i.Details.rule]),
-          reported.map((f) => [clean(f.id, 100), clean(f.title, 500), clean(f.id, 500)]),
+          reported.map((f) => [unique(clean(f.id, 100)), clean(f.title, 500), clean(f.id, 500)]),
         );
         const failed = reported.some((f) => f.result === "fail" || f.result === "error");
         // Measured and reported: the verdict is in compliance, the exit code stays 0.
