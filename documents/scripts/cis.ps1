@@ -66,8 +66,12 @@ function Invoke-HfCis {
   $passed = 0
   $failed = 0
   $notApplicable = 0
+  $skipped = 0
+  $seen = New-Object 'System.Collections.Generic.Dictionary[string,int]'
   foreach ($f in $findings) {
+    # Neither pass nor fail: counted on the CONTROL item, not reported one by one.
     if ($f.Result -ceq 'notapplicable') { $notApplicable++ }
+    if ($f.Result -ceq 'notchecked' -or $f.Result -ceq 'informational') { $skipped++ }
     # `continue` inside a switch only leaves the switch, so the loop decision is an if chain.
     # Case-sensitive, as XCCDF's result values and the Linux step are.
     if ($f.Result -cmatch '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
@@ -83,7 +87,7 @@ function Invoke-HfCis {
     }
     # Same item as the Linux step: SSG's rule prefix dropped from the Id, the rule id as title
     # when there is none, the full rule id in Details.
-    $id = $f.Rule -creplace '^xccdf_org\.ssgproject\.content_rule_', ''
+    $id = Get-HfUniqueId ($f.Rule -creplace '^xccdf_org\.ssgproject\.content_rule_', '') $seen
     $title = if ($f.Title) { $f.Title } else { $f.Rule }
     Add-HfItem $id $status $sev $title @{ result = (ConvertTo-HfClean $f.Result 100); rule = (ConvertTo-HfClean $f.Rule 500) }
   }
@@ -92,6 +96,6 @@ function Invoke-HfCis {
     Exit-HfCisCannotRun "no applicable rules ($notApplicable not applicable): is the content for this OS release?" @{ profile = 'vendor' }
   }
   $control = if ($failed -eq 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
-  Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed }
+  Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed; skipped = $skipped; notApplicable = $notApplicable }
   Complete-Hf 'Custom:CIS'
 }

@@ -37,10 +37,37 @@ function Initialize-Hf {
   Get-HfIdentity
 }
 
+# Text for compliance items, made as the Linux steps make it: control characters become
+# spaces, characters that could not be decoded (U+FFFD, what .NET makes of invalid UTF-8) are
+# dropped, everything else is kept, and the UTF-8 form is cut to at most $Max bytes without
+# splitting a character (n bytes are at most n characters, the unit of the API's limits).
 function ConvertTo-HfClean([string]$Text, [int]$Max) {
-  $t = $Text -replace '[^\x20-\x7E]', ' '
-  if ($t.Length -gt $Max) { $t = $t.Substring(0, $Max) }
-  return $t
+  $t = ($Text -replace '\uFFFD', '') -replace '[\x00-\x1F\x7F]', ' '
+  $bytes = [Text.Encoding]::UTF8.GetBytes($t)
+  if ($bytes.Length -le $Max) { return $t }
+  $n = $Max
+  # Back over continuation bytes (10xxxxxx) to the first byte of the character that would split.
+  while ($n -gt 0 -and ($bytes[$n] -band 0xC0) -eq 0x80) { $n-- }
+  return [Text.Encoding]::UTF8.GetString($bytes, 0, $n)
+}
+
+# djb2 of the UTF-8 bytes, 8 hex digits: the Linux steps' hash for Ids that must stay unique.
+function Get-HfDjb2([string]$Text) {
+  [uint64]$h = 5381
+  foreach ($b in [Text.Encoding]::UTF8.GetBytes(($Text -replace '\uFFFD', ''))) { $h = ($h * 33 + $b) % 4294967296 }
+  return $h.ToString('x8')
+}
+
+# An item Id that stays unique in one request: over 100 bytes -> the first 91 bytes, '~' and
+# the hash of the full text; a repeat -> '<id>#2', '#3', ... ($Seen: Ids given so far, by exact text).
+function Get-HfUniqueId([string]$Text, [Collections.Generic.Dictionary[string, int]]$Seen) {
+  $id = ConvertTo-HfClean $Text 100
+  if ($id -cne (ConvertTo-HfClean $Text 1000000)) { $id = (ConvertTo-HfClean $id 91) + '~' + (Get-HfDjb2 $Text) }
+  $count = 1
+  if ($Seen.ContainsKey($id)) { $count = $Seen[$id] + 1 }
+  $Seen[$id] = $count
+  if ($count -gt 1) { $suffix = "#$count"; $id = (ConvertTo-HfClean $id (100 - $suffix.Length)) + $suffix }
+  return $id
 }
 
 function Add-HfItem([string]$Id, [string]$Status, [string]$Severity, [string]$Title, [hashtable]$Details) {

@@ -9,9 +9,26 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expected, loadScenarios, Normalized, runLinux } from "./parity/linux";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PESTER_DIR = path.join(__dirname, "pester");
+/** The Windows paths `Parity.Tests.ps1` puts the table's facts at. */
+const WINDOWS_PATHS = {
+  os: "Windows",
+  agentPath: "C:\\Program Files\\AV\\avagent.exe",
+  definitionsPath: "C:\\ProgramData\\AV\\Definitions",
+};
+
+/** A normalized result with the platform's own paths and OS name put back as placeholders. */
+export function abstractPlatform(n: Normalized, paths: Record<string, string>): Normalized {
+  let json = JSON.stringify(n);
+  for (const k of ["agentPath", "definitionsPath", "os"]) {
+    json = json.split(JSON.stringify(paths[k]).slice(1, -1)).join(`{${k}}`);
+  }
+  return JSON.parse(json);
+}
+
 /** Pinned in `.ci/install-powershell.sh`. */
 const PESTER_VERSION = "6.2.0";
 
@@ -74,6 +91,8 @@ describe("documents: Windows steps under Pester (pwsh)", function () {
   let tests: PesterTest[] = [];
   let containerErrors: string[] = [];
   let skipReason = "";
+  const parityOut = fs.mkdtempSync(path.join(os.tmpdir(), "hfparity-"));
+  after(() => fs.rmSync(parityOut, { recursive: true, force: true }));
 
   before(function () {
     const pwsh = findPwsh();
@@ -106,6 +125,7 @@ describe("documents: Windows steps under Pester (pwsh)", function () {
             POWERSHELL_UPDATECHECK: "Off",
             DOTNET_CLI_TELEMETRY_OPTOUT: "1",
             NO_COLOR: "1",
+            HF_PARITY_OUT: parityOut,
           },
           maxBuffer: 64 * 1024 * 1024,
         },
@@ -144,4 +164,25 @@ describe("documents: Windows steps under Pester (pwsh)", function () {
       );
     });
   }
+
+  describe("one scenario table, two steps (tests/documents/parity/scenarios.json)", () => {
+    for (const s of loadScenarios()) {
+      it(`${s.name}: the Linux step builds the table's request, and the Windows step the same`, function () {
+        const { got, paths } = runLinux(s);
+        assert.deepEqual(got, expected(s.expect, paths), "Linux step vs table");
+        if (skipReason) {
+          console.warn(`      (Windows half of ${s.name} skipped: ${skipReason})`);
+          return;
+        }
+        const file = path.join(parityOut, `${s.name}.json`);
+        assert.ok(fs.existsSync(file), `Parity.Tests.ps1 wrote no result for ${s.name}`);
+        const windows: Normalized = JSON.parse(fs.readFileSync(file, "utf8"));
+        assert.deepEqual(
+          abstractPlatform(windows, WINDOWS_PATHS),
+          abstractPlatform(got, paths),
+          "Windows step vs Linux step, same facts",
+        );
+      });
+    }
+  });
 });

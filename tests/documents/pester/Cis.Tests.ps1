@@ -47,7 +47,7 @@ Describe 'CIS Windows step' {
     )
     $items = Get-HfItemsById $r.Requests[0]
     Format-HfDetails $items['v.1.1.1'] | Should -Be @('result=fail', 'rule=v.1.1.1')
-    Format-HfDetails $items['CONTROL'] | Should -Be @('failed=1', 'mode=report', 'passed=1', 'profile=vendor', 'scanner=command')
+    Format-HfDetails $items['CONTROL'] | Should -Be @('failed=1', 'mode=report', 'notApplicable=0', 'passed=1', 'profile=vendor', 'scanner=command', 'skipped=0')
   }
 
   It 'reads OpenSCAP-style results like the Linux step: prefix stripped from Ids, XML entities decoded' {
