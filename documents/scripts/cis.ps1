@@ -26,7 +26,8 @@ function ConvertFrom-HfXccdf([string]$Path) {
 
 # Like the Linux step's awk: every line is a finding, missing fields are empty.
 function ConvertFrom-HfTsv([string]$Path) {
-  foreach ($line in (Get-Content -LiteralPath $Path)) {
+  # -Encoding UTF8: Windows PowerShell 5.1 would read a file without BOM as the ANSI code page.
+  foreach ($line in (Get-Content -LiteralPath $Path -Encoding UTF8)) {
     $f = @($line -split "`t") + @('', '', '', '')
     [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] }
   }

@@ -96,6 +96,8 @@ function Get-HfNonCompliantCount {
 # The AWS CLI is how results reach SSM compliance; stock Windows lacks it, so install AWS's
 # MSI, and only if Authenticode says Amazon signed it.
 function Get-HfAwsCli {
+  # Overridable like the Linux steps' lookup (HF_AWS_CLI: the CLI itself), for tests and odd hosts.
+  if ($env:HF_AWS_CLI) { return $env:HF_AWS_CLI }
   $cmd = Get-Command aws.exe -ErrorAction SilentlyContinue
   if ($cmd) { return $cmd.Path }
   $default = Join-Path $env:ProgramFiles 'Amazon\AWSCLIV2\aws.exe'

@@ -303,6 +303,21 @@ Describe 'anti-virus Windows step' {
     }
   }
 
+  It 'uses the AWS CLI named by HF_AWS_CLI, as the Linux steps do' {
+    New-HfFile $sb $Agent
+    Set-HfService avagent Running
+    $alt = New-HfFile $sb 'C:\Tools\aws-alt\aws.exe'
+    [IO.File]::WriteAllText($alt, "#!/bin/sh`necho `"alt-aws `$*`" >> '$($sb.Log)'`n")
+    & chmod +x $alt
+    $sb.Env.HF_AWS_CLI = 'C:\Tools\aws-alt\aws.exe'
+
+    $r = Invoke-HfWindowsStep $sb 'antivirus.yaml' (Get-AvParams @{ WindowsDefinitionsPath = '' })
+
+    $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+    @(Get-HfCalls $sb) | Should -HaveCount 1
+    @(Get-HfCalls $sb)[0] | Should -Match '^alt-aws ssm put-compliance-items --region ap-southeast-2 '
+  }
+
   It 'fails the association (exit 2) when the results cannot be reported' {
     New-HfFile $sb $Agent
     Set-HfService avagent Running

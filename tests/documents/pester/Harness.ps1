@@ -123,6 +123,7 @@ function New-HfSandbox([switch]$NoAwsCli) {
     FAKE_OUT             = $sb.Out
     FAKE_S3              = $sb.S3
     FAKE_AWS_RC          = $null
+    HF_AWS_CLI           = $null
   }
   return $sb
 }
