@@ -14,11 +14,14 @@
  * BENCH_BURST_MODE (script | client | both, default both), BENCH_BURST_RETRY_AFTER (the
  * handler's RETRY_AFTER_SECONDS, default 2 as in its config), BENCH_BURST_SSM_MAX_ATTEMPTS
  * (its SSM_MAX_ATTEMPTS, default 3), BENCH_BURST_API_RATE (API Gateway stage rate limit,
- * default R as the README advises; "none" for no stage throttling).
+ * default R as the README advises; "none" for no stage throttling), BENCH_BURST_API_RETRY_AFTER
+ * (Retry-After on the stage's own 429, default the deployed THROTTLED gateway response's;
+ * "none" for API Gateway's bare 429).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/throttledResponse";
 import {
   GOOD_TOKEN,
   REGISTER_SH,
@@ -172,11 +175,18 @@ async function burst(
   retryAfter: number,
   ssmMaxAttempts: number,
   apiRate: number | undefined,
+  apiRetryAfter: number | undefined,
 ): Promise<void> {
   const stack: LocalStack = await startLocalStack({
     ssmThrottle: { admitPerSecond: r, operations: ["CreateActivation"] },
     ...(apiRate !== undefined
-      ? { apiThrottle: { rateLimit: apiRate, burstLimit: Math.max(1, Math.round(apiRate)) } }
+      ? {
+          apiThrottle: {
+            rateLimit: apiRate,
+            burstLimit: Math.max(1, Math.round(apiRate)),
+            retryAfterSeconds: apiRetryAfter,
+          },
+        }
       : {}),
     env: {
       RETRY_AFTER_SECONDS: String(retryAfter),
@@ -205,7 +215,7 @@ async function burst(
     const stats = stack.ssm.stats();
     const issued = stack.ssm.activations.length;
     console.log(
-      `mode=${mode} N=${n} R=${r}/s (CreateActivation), SSM_MAX_ATTEMPTS=${ssmMaxAttempts}, Retry-After=${retryAfter} s, stage throttle ${apiRate === undefined ? "none" : `${apiRate}/s`}`,
+      `mode=${mode} N=${n} R=${r}/s (CreateActivation), SSM_MAX_ATTEMPTS=${ssmMaxAttempts}, Retry-After=${retryAfter} s, stage throttle ${apiRate === undefined ? "none" : `${apiRate}/s`}, its 429 Retry-After ${apiRetryAfter ?? "none"}`,
     );
     console.log(
       `  total time ${total.toFixed(1)} s, ideal N/R ${ideal.toFixed(1)} s, ratio ${(total / ideal).toFixed(3)} (target <= 1.05)`,
@@ -253,6 +263,16 @@ export async function run(): Promise<void> {
   if (apiRate !== undefined && !(apiRate > 0)) {
     throw new Error(`BENCH_BURST_API_RATE must be a number > 0 or "none", got ${apiRateRaw}`);
   }
-  if (mode !== "client") await burst("script", n, r, retryAfter, ssmMaxAttempts, apiRate);
-  if (mode !== "script") await burst("client", n, r, retryAfter, ssmMaxAttempts, apiRate);
+  // Retry-After on the stage's own 429 (the THROTTLED gateway response); "none" for without.
+  const apiRetryAfterRaw =
+    process.env.BENCH_BURST_API_RETRY_AFTER ?? String(THROTTLED_RETRY_AFTER_SECONDS);
+  const apiRetryAfter = apiRetryAfterRaw === "none" ? undefined : Number(apiRetryAfterRaw);
+  if (apiRetryAfter !== undefined && !(Number.isInteger(apiRetryAfter) && apiRetryAfter >= 1)) {
+    throw new Error(
+      `BENCH_BURST_API_RETRY_AFTER must be a whole number >= 1 or "none", got ${apiRetryAfterRaw}`,
+    );
+  }
+  const args = [n, r, retryAfter, ssmMaxAttempts, apiRate, apiRetryAfter] as const;
+  if (mode !== "client") await burst("script", ...args);
+  if (mode !== "script") await burst("client", ...args);
 }

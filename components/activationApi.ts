@@ -12,6 +12,7 @@ import { bundleFunction } from "./bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
 import { requireValue } from "./requireValue";
+import { throttledResponseParameters } from "./throttledResponse";
 import { ArgumentError } from "./errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -496,6 +497,14 @@ export class ActivationApi extends pulumi.ComponentResource {
       integrationArgs,
       parent,
     );
+    // The stage's own 429 tells callers when to come back (see throttledResponse.ts).
+    const throttledArgs: aws.apigateway.ResponseArgs = {
+      restApiId: api.id,
+      responseType: "THROTTLED",
+      statusCode: "429",
+      responseParameters: throttledResponseParameters(),
+    };
+    const throttled = new aws.apigateway.Response(`${name}-throttled`, throttledArgs, parent);
     new aws.lambda.Permission(
       `${name}-invoke`,
       {
@@ -520,11 +529,12 @@ export class ActivationApi extends pulumi.ComponentResource {
               validator: validatorArgs,
               method: methodArgs,
               integration: integrationArgs,
+              throttled: throttledArgs,
             })
             .apply((definition) => redeploymentHash(definition as ApiDefinition)),
         },
       },
-      { parent: this, dependsOn: [method, integration] },
+      { parent: this, dependsOn: [method, integration, throttled] },
     );
 
     const accessLogs = new aws.cloudwatch.LogGroup(

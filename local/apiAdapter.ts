@@ -22,6 +22,11 @@ export interface ApiThrottle {
   readonly rateLimit: number;
   /** Bucket size: requests allowed at once. */
   readonly burstLimit: number;
+  /**
+   * `Retry-After` seconds on the stage's own 429, as the deployed API's THROTTLED gateway
+   * response sets it (ActivationApiArgs.throttleRetryAfterSeconds). @default none
+   */
+  readonly retryAfterSeconds?: number;
 }
 
 /** Options for {@link startApiAdapter}. */
@@ -188,9 +193,11 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     message: string,
     errorType: string,
     requestId: string,
+    extraHeaders: Record<string, string> = {},
   ): void => {
     res.writeHead(status, {
       ...GATEWAY_HEADERS,
+      ...extraHeaders,
       "x-amzn-RequestId": requestId,
       "x-amzn-ErrorType": errorType,
     });
@@ -220,7 +227,15 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       return;
     }
     if (bucket && !bucket.take()) {
-      gateway(res, 429, "Too Many Requests", "TooManyRequestsException", requestId);
+      const retryAfter = options.throttle?.retryAfterSeconds;
+      gateway(
+        res,
+        429,
+        "Too Many Requests",
+        "TooManyRequestsException",
+        requestId,
+        retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) },
+      );
       return;
     }
 

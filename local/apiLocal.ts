@@ -4,6 +4,7 @@
  * start in-process.
  */
 import { hashToken, newToken } from "../functions/activation/tokens";
+import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/throttledResponse";
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "./apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "./fakeSsm";
 import { startLocalLeaseTable, type LocalLeaseTable } from "./leaseTable";
@@ -146,7 +147,12 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       handler,
       port: options.port,
       stage: options.stage,
-      throttle: options.apiThrottle,
+      // As deployed: the stage's 429 carries the THROTTLED gateway response's Retry-After,
+      // unless the caller sets retryAfterSeconds (undefined included) itself.
+      throttle: options.apiThrottle && {
+        retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS,
+        ...options.apiThrottle,
+      },
       region: env.AWS_REGION,
     });
     return {

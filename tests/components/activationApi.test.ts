@@ -60,6 +60,7 @@ describe("ActivationApi", () => {
       "aws:apigateway/methodSettings:MethodSettings::act-throttling",
       "aws:apigateway/requestValidator:RequestValidator::act-validator",
       "aws:apigateway/resource:Resource::act-activate",
+      "aws:apigateway/response:Response::act-throttled",
       "aws:apigateway/restApi:RestApi::act-api",
       "aws:apigateway/stage:Stage::act-stage",
       "aws:cloudwatch/logGroup:LogGroup::act-access-logs",
@@ -269,6 +270,16 @@ describe("ActivationApi", () => {
     );
     const deployment = resourceNamed("act-deployment");
     assert.match(deployment.inputs.triggers.redeployment, /^[0-9a-f]{64}$/);
+  });
+
+  it("tells throttled callers when to come back: Retry-After 1 on the stage's 429", () => {
+    const throttled = resourceNamed("act-throttled");
+    assert.equal(throttled.inputs.restApiId, "act-api-id");
+    assert.equal(throttled.inputs.responseType, "THROTTLED");
+    assert.equal(throttled.inputs.statusCode, "429");
+    assert.deepEqual(throttled.inputs.responseParameters, {
+      "gatewayresponse.header.Retry-After": "'1'",
+    });
   });
 
   it("throttles the stage and writes JSON access logs with the configured retention", async () => {

@@ -17,12 +17,14 @@ const PARTS: Readonly<Record<string, string>> = {
   validator: "aws:apigateway/requestValidator:RequestValidator",
   method: "aws:apigateway/method:Method",
   integration: "aws:apigateway/integration:Integration",
+  throttled: "aws:apigateway/response:Response",
 };
 const LOGICAL: Readonly<Record<string, string>> = {
   resource: "activate",
   validator: "validator",
   method: "get",
   integration: "integration",
+  throttled: "throttled",
 };
 
 interface Built {
@@ -53,7 +55,7 @@ describe("API redeploy trigger", () => {
     base = await build("rt");
   });
 
-  it("hashes exactly the settings the resource, validator, method and integration were given", () => {
+  it("hashes exactly the settings the resource, validator, method, integration and THROTTLED response were given", () => {
     assert.equal(base.trigger, redeploymentHash(base.definition));
   });
 
@@ -81,6 +83,12 @@ describe("API redeploy trigger", () => {
     ["integration timeout", "integration", "timeoutMilliseconds", 5000],
     ["integration HTTP method", "integration", "integrationHttpMethod", "GET"],
     ["resource path", "resource", "pathPart", "register"],
+    [
+      "THROTTLED response's Retry-After",
+      "throttled",
+      "responseParameters",
+      { "gatewayresponse.header.Retry-After": "'5'" },
+    ],
   ];
   for (const [title, part, key, value] of changes) {
     it(`changes when the ${title}`, () => {

@@ -262,6 +262,20 @@ describe("apiAdapter", () => {
       const limited = await request(`${url}/activate?name=x`);
       assert.deepEqual(JSON.parse(limited.body), { message: "Too Many Requests" });
       assert.equal(limited.headers["x-amzn-errortype"], "TooManyRequestsException");
+      assert.equal(limited.headers["retry-after"], undefined, "API Gateway's bare 429 has none");
+    });
+
+    it("adds Retry-After to its 429 as the THROTTLED gateway response does", async () => {
+      const clock = 5_000_000;
+      const { url } = await start({
+        handler: recorder().handler,
+        throttle: { rateLimit: 1, burstLimit: 1, retryAfterSeconds: 1 },
+        now: () => clock,
+      });
+      assert.equal((await request(`${url}/activate?name=x`)).status, 200);
+      const limited = await request(`${url}/activate?name=x`);
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers["retry-after"], "1");
     });
 
     it("rejects negative limits, naming the fields", async () => {
