@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createPrivateBucket } from "./privateBucket";
 import { ArgumentError } from "./errors";
+import { formatPath, schemaProblems } from "./argsSchema";
+import { ComplianceSyncArgsSchema } from "./complianceSync.schema";
 import {
   resultsBucketPolicy,
   ssmKeyPolicyStatement,
@@ -218,6 +220,9 @@ export function resolveComplianceSyncArgs(
   name: string,
   args: ComplianceSyncArgs,
 ): ResolvedComplianceSyncSettings {
+  // Shape and types at every depth: the schema the stack config shares.
+  const [first] = schemaProblems(ComplianceSyncArgsSchema, args);
+  if (first) throw new ArgumentError(COMPONENT, formatPath(first.path), first.problem);
   const prefix = args.prefix ?? "ssm-sync";
   if (!PREFIX.test(prefix) || prefix.length > 256) {
     throw new ArgumentError(
