@@ -19,12 +19,17 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
+/** A whole number (zod's own type message would say "a number"). */
+export function wholeNumber() {
+  return z.int({ error: "must be a whole number" });
+}
+
 /** A whole number from `min` to `max`, with this package's wording. */
 export function intRange(min: number, max: number) {
   const error = `must be a whole number from ${min} to ${max}`;
-  // A fraction gets the range message too; a string or nothing keeps the type message.
+  // A fraction gets the range message too; a string gets the type message.
   return z
-    .int({ error: (issue) => (typeof issue.input === "number" ? error : undefined) })
+    .int({ error: (issue) => (typeof issue.input === "number" ? error : "must be a whole number") })
     .min(min, { error })
     .max(max, { error });
 }

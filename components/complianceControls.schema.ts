@@ -6,7 +6,7 @@
  * documents' parameter constraints are checked afterwards by the validator.
  */
 import { z } from "zod";
-import { intRange, pulumiInput, strictObject } from "./argsSchema";
+import { intRange, pulumiInput, strictObject, wholeNumber } from "./argsSchema";
 import { INVENTORY_PARAMETERS } from "./ssmDocumentValidator";
 
 /** Controls that have a report and an enforce association. */
@@ -122,7 +122,12 @@ export const ComplianceControlsConfigSchema = strictObject({
     maxConcurrency: settings.maxConcurrency,
     maxErrors: settings.maxErrors,
     parameters: strictObject(
-      Object.fromEntries(INVENTORY_PARAMETERS.map((p) => [p, z.string().optional()])),
+      Object.fromEntries(
+        INVENTORY_PARAMETERS.map((p) => [
+          p,
+          z.string().optional().describe(`The document's ${p} parameter, e.g. Enabled.`),
+        ]),
+      ),
     )
       .optional()
       .describe("Parameters of AWS-GatherSoftwareInventory, e.g. files."),
@@ -141,7 +146,7 @@ export const ComplianceControlsArgsSchema = strictObject({
   maxConcurrency: z.string().optional(),
   maxErrors: z.string().optional(),
   syncCompliance: z.enum(["AUTO", "MANUAL"]).optional(),
-  outputExpirationDays: z.int().optional(),
+  outputExpirationDays: wholeNumber().optional(),
   outputPrefix: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
 });

@@ -125,7 +125,7 @@ export interface InventorySettings {
   /** @default the component's */
   readonly maxErrors?: string;
   /** Parameters of AWS-GatherSoftwareInventory (e.g. `{ files: "..." }`). @default the document's */
-  readonly parameters?: Readonly<Record<string, string>>;
+  readonly parameters?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The per-control configuration (what the stack's `complianceControls` config key holds). */

@@ -6,7 +6,7 @@
  * ranges are checked afterwards by the resolver.
  */
 import { z } from "zod";
-import { pulumiInput, strictObject } from "./argsSchema";
+import { pulumiInput, strictObject, wholeNumber } from "./argsSchema";
 
 /** One custom inventory type to catalogue, with its attribute columns. */
 export const InventoryTypeSpecSchema = strictObject({
@@ -29,14 +29,14 @@ export const ComplianceSyncArgsSchema = strictObject({
   createKmsKey: z.boolean().optional(),
   retainDataOnDelete: z.boolean().optional(),
   protectData: z.boolean().optional(),
-  staleComplianceDays: z.int().optional(),
-  staleInventoryDays: z.int().optional(),
-  noncurrentVersionDays: z.int().optional(),
+  staleComplianceDays: wholeNumber().optional(),
+  staleInventoryDays: wholeNumber().optional(),
+  noncurrentVersionDays: wholeNumber().optional(),
   databaseName: z.string().optional(),
   customInventoryTypes: z.array(InventoryTypeSpecSchema).optional(),
   workgroupName: z.string().optional(),
-  bytesScannedCutoffPerQuery: z.int().optional(),
-  resultsExpirationDays: z.int().optional(),
+  bytesScannedCutoffPerQuery: wholeNumber().optional(),
+  resultsExpirationDays: wholeNumber().optional(),
   modeTagKey: z.string().optional(),
   environmentTagKey: z.string().optional(),
   fleetTagKey: z.string().optional(),
