@@ -128,7 +128,7 @@ export interface InventorySettings {
   readonly parameters?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The per-control configuration (what the stack's `complianceControls` config key holds). */
+/** The per-control configuration (what the stack's `controls` config key holds). */
 export interface ComplianceControlsConfig {
   /** @default enabled, see {@link CONTROL_DEFAULTS} */
   readonly patch?: PatchControlSettings;
