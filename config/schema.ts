@@ -9,9 +9,16 @@
  * Structured values (objects, lists of objects) are the components' own argument schemas,
  * so a value fails with the same words in a stack and in a component.
  *
- * To add a key: add one entry to {@link STACK_CONFIG_KEYS} below (a zod schema with
- * `.default(…)` and `.describe(…)`; reuse the component's argument schema when there is one),
- * pass it on in `toFleetArgs` in `config/stackConfig.ts`, then run `npm run config:docs`.
+ * To add a key:
+ * 1. add one entry to {@link STACK_CONFIG_KEYS} below: a zod schema with `.default(…)` and
+ *    `.describe(…)`. Reuse the component argument's schema when there is one
+ *    (`ActivationApiArgsSchema.shape.x.unwrap()`); a structured value is a `strictObject(…)`
+ *    (components/argsSchema.ts) or a list of them, never a string to parse;
+ * 2. pass it on in `toFleetArgs` (config/stackConfig.ts); if the component argument has
+ *    another name, add the pair to `CONFIG_KEY_FOR` there so the component's errors name the key;
+ * 3. a new component argument also goes into its `XArgs` interface and `XArgsSchema`
+ *    (components/x.schema.ts; tsc fails while the two disagree);
+ * 4. run `npm run config:docs` (Pulumi.yaml, README, schema/stack-config.schema.json).
  */
 import { z } from "zod";
 import {
