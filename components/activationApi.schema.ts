@@ -38,6 +38,12 @@ export const BootstrapTokenGrantSchema = strictObject({
     .string()
     .min(1, { error: "must be a non-empty regular expression" })
     .describe("Regular expression the whole requested name must match, e.g. web-[0-9]{2,4}."),
+  allowInstanceIdNames: z
+    .boolean()
+    .optional()
+    .describe(
+      "Let the token take names shaped like EC2 (i-) or managed (mi-) instance IDs. Default false.",
+    ),
 });
 
 /** Bootstrap token grants: what the `bootstrapTokens` config key holds. */
@@ -82,7 +88,11 @@ export const ActivationApiArgsSchema = strictObject({
   allowedTags: AllowedTagsSchema.optional(),
   retryAfterSeconds: intRange(1, 300).optional(),
   ssmMaxAttempts: intRange(1, 10).optional(),
+  ec2MaxIdentityAgeMinutes: intRange(0, 525600).optional(),
   memorySize: intRange(128, 10240).optional(),
   manageApiGatewayAccount: z.boolean().optional(),
+  parameterReadPrefixes: z.array(z.string()).optional(),
+  lambdaTrustSourceAccount: z.boolean().optional(),
+  apiGatewayTrustSourceAccount: z.boolean().optional(),
   tags: pulumiInput(z.record(z.string(), pulumiInput(z.string()))).optional(),
 });

@@ -1,4 +1,3 @@
-import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -6,10 +5,15 @@ import {
   parseTokenGrants,
   type AllowedTag,
 } from "../functions/activation/config";
-import type { BootstrapTokenGrant } from "../functions/activation/tokens";
+import { LEASE_HASH_KEY, LEASE_TTL_ATTRIBUTE } from "../functions/activation/lease";
+import { wholeMatch, type BootstrapTokenGrant } from "../functions/activation/tokens";
 import { ActivationApiArgsSchema, LOG_RETENTION_DAYS } from "./activationApi.schema";
+import { activationLeasePolicy } from "./activationLease.policies";
 import { formatPath, schemaProblems } from "./argsSchema";
 import { bundleFunction } from "./bundle";
+import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
+import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
+import { requireValue } from "./requireValue";
 import { ArgumentError } from "./errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -60,6 +64,11 @@ export interface ActivationApiArgs {
   readonly retryAfterSeconds?: number;
   /** Attempts the function's SDK client makes per SSM call (retries throttling/5xx). @default 3 */
   readonly ssmMaxAttempts?: number;
+  /**
+   * Refuse EC2 identity documents whose `pendingTime` (when the instance last started) is
+   * older than this many minutes; 0 turns the check off. @default 0
+   */
+  readonly ec2MaxIdentityAgeMinutes?: number;
   /** Memory of the activation function, MB. @default 256 */
   readonly memorySize?: number;
   /**
@@ -68,6 +77,24 @@ export interface ActivationApiArgs {
    * and region: there is one such setting per account and region. @default true
    */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Parameter Store name prefixes (e.g. `/acme/fleet/`) registered machines may read in this
+   * account and region. Every other parameter read is denied, although
+   * `AmazonSSMManagedInstanceCore` allows `ssm:GetParameter(s)` on `*`. @default [] (none)
+   */
+  readonly parameterReadPrefixes?: readonly string[];
+  /**
+   * Add `aws:SourceAccount` = this account to the function role's trust policy (confused-deputy
+   * protection the Lambda Developer Guide describes for execution roles). Turn off only if a
+   * deploy fails with "The role defined for the function cannot be assumed by Lambda". @default true
+   */
+  readonly lambdaTrustSourceAccount?: boolean;
+  /**
+   * Add `aws:SourceAccount` = this account to the API Gateway logging role's trust policy. AWS
+   * does not document that API Gateway sends the key when it assumes that role, so this is
+   * opt-in: if it is not honoured, API Gateway cannot write access logs. @default false
+   */
+  readonly apiGatewayTrustSourceAccount?: boolean;
   /** Tags for every resource created. @default {} */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -97,6 +124,11 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
       );
     }
   }
+  // Prefix syntax (beyond the schema's "a list of strings"): parameterAccess.ts owns it.
+  (args.parameterReadPrefixes ?? []).forEach((prefix, i) => {
+    const problem = parameterPrefixProblem(prefix);
+    if (problem !== undefined) fail(`parameterReadPrefixes[${i}]`, problem);
+  });
   if (args.ec2Auth === false && !args.tokenAuth) {
     fail("ec2Auth", "and tokenAuth are both off: no machine could ever register");
   }
@@ -130,6 +162,30 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
     fail("allowedTags", (err as Error).message.replace(/^allowedTags:?/, ""));
   }
 }
+
+/** Names a token grant's pattern is tried on to see if it admits instance-ID-shaped names. */
+const INSTANCE_ID_SAMPLES = ["i-0123456789abcdef0", "i-01234567", "mi-0123456789abcdef0"];
+
+/**
+ * Warnings for grants whose `namePattern` admits names shaped like EC2 or managed instance
+ * IDs: the handler refuses those names to token machines unless the grant sets
+ * `allowInstanceIdNames`, so such a pattern is either too broad or needs the opt-in.
+ */
+export function instanceIdPatternWarnings(grants: readonly BootstrapTokenGrant[]): string[] {
+  return grants.flatMap((grant, i) => {
+    const admitted = INSTANCE_ID_SAMPLES.filter((n) => wholeMatch(grant.namePattern).test(n));
+    if (admitted.length === 0) return [];
+    const outcome = grant.allowInstanceIdNames
+      ? "and allowInstanceIdNames lets its machines take them: an EC2 instance whose ID a token machine took cannot register"
+      : "the API refuses such names to its machines unless the grant sets allowInstanceIdNames";
+    return [
+      `bootstrapTokens[${i}] (${grant.id}): namePattern ${grant.namePattern} admits names shaped like instance IDs (${admitted.join(", ")}); ${outcome}`,
+    ];
+  });
+}
+
+/** File in the function's code package holding the token grants (see the README, "4 KB"). */
+export const BOOTSTRAP_TOKENS_FILE = "bootstrap-tokens.json";
 
 /** Access-log line format: one JSON object per request, no query string (it holds names only, but keep logs lean). */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -179,6 +235,8 @@ export class ActivationApi extends pulumi.ComponentResource {
   public readonly accessLogGroupName: pulumi.Output<string>;
   /** ID of the REST API. */
   public readonly restApiId: pulumi.Output<string>;
+  /** Name of the name-lease DynamoDB table. */
+  public readonly leaseTableName: pulumi.Output<string>;
   /** EC2 user data (bash) that registers a Linux machine through this API at first boot. */
   public readonly linuxUserData: pulumi.Output<string>;
   /** EC2 user data (`<powershell>`) that registers a Windows machine through this API. */
@@ -211,6 +269,10 @@ export class ActivationApi extends pulumi.ComponentResource {
       );
     }
 
+    for (const warning of instanceIdPatternWarnings(tokens)) {
+      pulumi.log.warn(`ActivationApi ${name}: ${warning}`, this);
+    }
+
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent);
@@ -239,6 +301,25 @@ export class ActivationApi extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Core lets a node read every parameter in the account; narrow that to the fleet's prefixes.
+    new aws.iam.RolePolicy(
+      `${name}-managed-instance-parameters`,
+      {
+        role: managedInstanceRole.name,
+        policy: pulumi
+          .all([accountId, region.region, partition.partition])
+          .apply(([acct, reg, part]) =>
+            JSON.stringify(
+              parameterReadDenyPolicy(args.parameterReadPrefixes ?? [], {
+                partition: part,
+                region: reg,
+                accountId: acct,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
 
     const functionLogs = new aws.cloudwatch.LogGroup(
       `${name}-function-logs`,
@@ -249,7 +330,11 @@ export class ActivationApi extends pulumi.ComponentResource {
       `${name}-function`,
       {
         description: `Activation API function of fleet ${args.fleetName}`,
-        assumeRolePolicy: accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
+        assumeRolePolicy: accountId.apply((a) =>
+          JSON.stringify(
+            lambdaTrustPolicy((args.lambdaTrustSourceAccount ?? true) ? a : undefined),
+          ),
+        ),
         tags,
       },
       parent,
@@ -269,6 +354,31 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
+    // The name lease: one item per name, taken with a conditional write (functions/activation/lease.ts).
+    const leaseTable = new aws.dynamodb.Table(
+      `${name}-name-leases`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: LEASE_HASH_KEY,
+        attributes: [{ name: LEASE_HASH_KEY, type: "S" }],
+        // Expired leases are free to take whether or not DynamoDB has deleted them yet.
+        ttl: { attributeName: LEASE_TTL_ATTRIBUTE, enabled: true },
+        pointInTimeRecovery: { enabled: true },
+        // A KMS key (AWS managed) rather than the default AWS owned key: key use is in CloudTrail.
+        serverSideEncryption: { enabled: true },
+        tags,
+      },
+      parent,
+    );
+    const leasePolicy = new aws.iam.RolePolicy(
+      `${name}-function-lease`,
+      {
+        role: functionRole.id,
+        policy: leaseTable.arn.apply((arn) => JSON.stringify(activationLeasePolicy(arn))),
+      },
+      parent,
+    );
+
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
@@ -279,6 +389,9 @@ export class ActivationApi extends pulumi.ComponentResource {
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({
           "index.js": new pulumi.asset.StringAsset(bundleFunction("activation")),
+          // In the code package, not the environment: the environment holds 4 KB in all
+          // (about 19 grants); grants are hashes, not secrets.
+          [BOOTSTRAP_TOKENS_FILE]: new pulumi.asset.StringAsset(JSON.stringify(tokens)),
         }),
         memorySize: args.memorySize ?? 256,
         timeout: 15,
@@ -296,7 +409,9 @@ export class ActivationApi extends pulumi.ComponentResource {
             EC2_AUTH: ec2Auth ? "enabled" : "disabled",
             ALLOWED_ACCOUNTS: pulumi.output(allowedAccounts).apply((a) => [...a].sort().join(",")),
             TOKEN_AUTH: tokenAuth ? "enabled" : "disabled",
-            BOOTSTRAP_TOKENS: JSON.stringify(tokens),
+            BOOTSTRAP_TOKENS_FILE: BOOTSTRAP_TOKENS_FILE,
+            LEASE_TABLE_NAME: leaseTable.name,
+            EC2_MAX_IDENTITY_AGE_MINUTES: String(args.ec2MaxIdentityAgeMinutes ?? 0),
             ALLOWED_TAGS: JSON.stringify(allowedTags),
             SSM_MAX_ATTEMPTS: String(args.ssmMaxAttempts ?? 3),
             RETRY_AFTER_SECONDS: String(args.retryAfterSeconds ?? 2),
@@ -304,7 +419,7 @@ export class ActivationApi extends pulumi.ComponentResource {
         },
         tags,
       },
-      { parent: this, dependsOn: [functionPolicy, functionLogs] },
+      { parent: this, dependsOn: [functionPolicy, leasePolicy, functionLogs] },
     );
 
     const api = new aws.apigateway.RestApi(
@@ -316,40 +431,46 @@ export class ActivationApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    const resource = new aws.apigateway.Resource(
-      `${name}-activate`,
-      { restApi: api.id, parentId: api.rootResourceId, pathPart: "activate" },
-      parent,
-    );
+    // What the deployment snapshots, each written once: passed to its resource below and
+    // hashed into the redeploy trigger, so an in-place change to any of them redeploys.
+    const resourceArgs: aws.apigateway.ResourceArgs = {
+      restApi: api.id,
+      parentId: api.rootResourceId,
+      pathPart: "activate",
+    };
+    const resource = new aws.apigateway.Resource(`${name}-activate`, resourceArgs, parent);
+    const validatorArgs: aws.apigateway.RequestValidatorArgs = {
+      restApi: api.id,
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    };
     const validator = new aws.apigateway.RequestValidator(
       `${name}-validator`,
-      { restApi: api.id, validateRequestParameters: true, validateRequestBody: false },
+      validatorArgs,
       parent,
     );
-    const method = new aws.apigateway.Method(
-      `${name}-get`,
-      {
-        restApi: api.id,
-        resourceId: resource.id,
-        httpMethod: "GET",
-        // Callers prove themselves to the function (identity document or token), which
-        // API Gateway authorizers cannot verify; the function refuses anything unproven.
-        authorization: "NONE",
-        requestParameters: { "method.request.querystring.name": true },
-        requestValidatorId: validator.id,
-      },
-      parent,
-    );
+    const methodArgs: aws.apigateway.MethodArgs = {
+      restApi: api.id,
+      resourceId: resource.id,
+      httpMethod: "GET",
+      // Callers prove themselves to the function (identity document or token), which
+      // API Gateway authorizers cannot verify; the function refuses anything unproven.
+      authorization: "NONE",
+      requestParameters: { "method.request.querystring.name": true },
+      requestValidatorId: validator.id,
+    };
+    const method = new aws.apigateway.Method(`${name}-get`, methodArgs, parent);
+    const integrationArgs: aws.apigateway.IntegrationArgs = {
+      restApi: api.id,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      integrationHttpMethod: "POST",
+      type: "AWS_PROXY",
+      uri: fn.invokeArn,
+    };
     const integration = new aws.apigateway.Integration(
       `${name}-integration`,
-      {
-        restApi: api.id,
-        resourceId: resource.id,
-        httpMethod: method.httpMethod,
-        integrationHttpMethod: "POST",
-        type: "AWS_PROXY",
-        uri: fn.invokeArn,
-      },
+      integrationArgs,
       parent,
     );
     new aws.lambda.Permission(
@@ -363,7 +484,7 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
-    // A deployment is a snapshot: redeploy whenever the routes or integration change.
+    // A deployment is a snapshot: redeploy whenever anything it snapshots changes.
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       {
@@ -371,10 +492,13 @@ export class ActivationApi extends pulumi.ComponentResource {
         description: `ssm-hybrid-fleet ${name}`,
         triggers: {
           redeployment: pulumi
-            .all([resource.id, method.id, integration.id, integration.uri, validator.id])
-            .apply((parts) =>
-              crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex"),
-            ),
+            .output({
+              resource: resourceArgs,
+              validator: validatorArgs,
+              method: methodArgs,
+              integration: integrationArgs,
+            })
+            .apply((definition) => redeploymentHash(definition as ApiDefinition)),
         },
       },
       { parent: this, dependsOn: [method, integration] },
@@ -391,7 +515,11 @@ export class ActivationApi extends pulumi.ComponentResource {
         `${name}-apigateway-logging`,
         {
           description: "Lets API Gateway write access logs to CloudWatch (account-wide setting)",
-          assumeRolePolicy: accountId.apply((a) => JSON.stringify(apiGatewayLoggingTrustPolicy(a))),
+          assumeRolePolicy: accountId.apply((a) =>
+            JSON.stringify(
+              apiGatewayLoggingTrustPolicy(args.apiGatewayTrustSourceAccount ? a : undefined),
+            ),
+          ),
           tags,
         },
         parent,
@@ -439,16 +567,23 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
-    this.apiUrl = stage.invokeUrl;
-    this.activationUrl = pulumi.interpolate`${stage.invokeUrl}/activate`;
+    // Everything below derives from the URL; a mock that omits it must fail now, not hang.
+    const invokeUrl = requireValue(stage.invokeUrl, {
+      where: `ActivationApi ${name}: aws.apigateway.Stage ${name}-stage`,
+      property: "invokeUrl",
+      example: `https://abc123.execute-api.ap-southeast-2.amazonaws.com/${STAGE_NAME}`,
+    });
+    this.apiUrl = invokeUrl;
+    this.activationUrl = pulumi.interpolate`${invokeUrl}/activate`;
     this.managedInstanceRoleName = managedInstanceRole.name;
     this.managedInstanceRoleArn = managedInstanceRole.arn;
     this.functionName = fn.name;
     this.functionLogGroupName = functionLogs.name;
     this.accessLogGroupName = accessLogs.name;
     this.restApiId = api.id;
-    this.linuxUserData = stage.invokeUrl.apply((url) => buildLinuxUserData(url));
-    this.windowsUserData = stage.invokeUrl.apply((url) => buildWindowsUserData(url));
+    this.leaseTableName = leaseTable.name;
+    this.linuxUserData = invokeUrl.apply((url) => buildLinuxUserData(url));
+    this.windowsUserData = invokeUrl.apply((url) => buildWindowsUserData(url));
     this.registerOutputs({
       apiUrl: this.apiUrl,
       activationUrl: this.activationUrl,
@@ -458,6 +593,7 @@ export class ActivationApi extends pulumi.ComponentResource {
       functionLogGroupName: this.functionLogGroupName,
       accessLogGroupName: this.accessLogGroupName,
       restApiId: this.restApiId,
+      leaseTableName: this.leaseTableName,
       linuxUserData: this.linuxUserData,
       windowsUserData: this.windowsUserData,
     });

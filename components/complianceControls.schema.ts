@@ -54,7 +54,13 @@ export const AgentPlatformSchema = strictObject({
   definitionsPath: z
     .string()
     .optional()
-    .describe("Definitions file or folder whose newest file's age is checked."),
+    .describe("Definitions file, or folder whose newest signature file's age is checked."),
+  definitionsGlob: z
+    .string()
+    .optional()
+    .describe(
+      "Space-separated name globs of the signature files counted in a definitions folder. Default: Linux daily.c[lv]d main.c[lv]d (ClamAV), Windows *.vdm (Microsoft Defender).",
+    ),
 });
 
 /** A vendor CIS scanner on one OS (CIS `linux` / `windows`). */

@@ -70,8 +70,14 @@ export interface AgentPlatformSettings {
   readonly serviceName?: string;
   /** File whose presence means "installed". @default the service exists */
   readonly agentPath?: string;
-  /** Definitions file or folder whose newest file's age is checked. @default no check */
+  /** Definitions file, or folder whose newest signature file's age is checked. @default no check */
   readonly definitionsPath?: string;
+  /**
+   * Space-separated name globs of the signature files counted in a definitions folder (other
+   * files, like freshclam.dat, are rewritten by failed updates and would look fresh).
+   * @default Linux "daily.c[lv]d main.c[lv]d" (ClamAV), Windows "*.vdm" (Microsoft Defender)
+   */
+  readonly definitionsGlob?: string;
 }
 
 /** Anti-virus control: this package's anti-virus document. */
@@ -340,6 +346,14 @@ function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warn
       "controls.antivirus is enabled but names no agent (linux/windows serviceName or agentPath): every machine will report it NON_COMPLIANT",
     );
   }
+  // AWS: a node with two or more inventory associations runs neither (Quick Setup and
+  // InstanceIds=* associations count), and this one targets every fleet machine. Only a
+  // deliberate enabled: true/false silences the warning. See the README, "Software inventory".
+  if ((controls as ComplianceControlsConfig).inventory?.enabled === undefined) {
+    warnings.push(
+      "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set controls.inventory.enabled: false, else true to silence this",
+    );
+  }
   for (const control of CONTROL_NAMES) {
     const c = (controls as ComplianceControlsConfig)[control];
     if (
@@ -398,6 +412,7 @@ export function documentParameters(
         put(`${prefix}ServiceName`, a.serviceName, `${os}.serviceName`);
         put(`${prefix}AgentPath`, a.agentPath, `${os}.agentPath`);
         put(`${prefix}DefinitionsPath`, a.definitionsPath, `${os}.definitionsPath`);
+        put(`${prefix}DefinitionsGlob`, a.definitionsGlob, `${os}.definitionsGlob`);
       }
       break;
     }

@@ -5,8 +5,18 @@
  *
  * The SQL sticks to what both Athena (Trino) and DuckDB accept, so the tests run exactly the
  * text that is deployed. The only Trino functions used that DuckDB lacks are
- * `from_iso8601_timestamp` and `to_unixtime`; the tests define DuckDB macros with those names
- * and Trino's meaning.
+ * `from_iso8601_timestamp`, `to_unixtime` and `regexp_like`; the tests define DuckDB macros
+ * with those names and Trino's meaning, and parse every statement with a Trino grammar.
+ *
+ * Athena engine v3's functions are Trino's
+ * (https://docs.aws.amazon.com/athena/latest/ug/functions-env3.html). Where the engines part,
+ * the SQL says exactly what it means instead of relying on either:
+ * - counts: `try_cast('3.0' AS integer)` is 3 in DuckDB and NULL in Trino (likewise `' 3 '`
+ *   and `'1e2'`), so a count is cast only when it is plain digits ({@link countSql});
+ * - percentages: `100.0 * a / b` is DECIMAL (rounded at scale 1) in Trino and DOUBLE in
+ *   DuckDB, so the arithmetic is DOUBLE from the start;
+ * - times: ISO strings do not sort as times (`…:00Z` > `…:00.123Z`), so the newest capture is
+ *   chosen by its parsed timestamp (`max_by`), never by `max()` over the string.
  */
 
 /** Partition columns of every sync table, in key order (`accountid=/region=/resourcetype=`). */
@@ -215,7 +225,7 @@ function sortedRecord(entries: [string, string][]): Record<string, string> {
  * The Glue table for one inventory type.
  *
  * - Every column is `string`: the crawler typed even the counts as strings on real data, and
- *   the JSON carries them as strings or numbers; the SQL casts with `try_cast`.
+ *   the JSON carries them as strings or numbers; the SQL casts them with {@link countSql}.
  * - `org.openx.data.jsonserde.JsonSerDe` with `case.insensitive = TRUE` (its default, set
  *   explicitly): the SerDe lower-cases JSON keys, so `ResourceId`, `resourceId` and
  *   `resourceid` all land in column `resourceid`. No `mapping.*` entries are needed; they are
@@ -368,8 +378,13 @@ function indent(sql: string): string {
 
 const LIVE = "coalesce(c.instancestatus, '') <> 'Terminated'";
 
-function count(column: string): string {
-  return `coalesce(try_cast(${column} AS integer), 0)`;
+/**
+ * A count column (a string in the sync's tables) as an integer, 0 unless it is 1–9 plain
+ * digits. Trino's and DuckDB's casts disagree on `'3.0'`, `' 3 '` and `'1e2'`; checking the
+ * text first gives both engines the same answer (and no overflow error).
+ */
+export function countSql(column: string): string {
+  return `coalesce(CASE WHEN regexp_like(${column}, '^[0-9]{1,9}$') THEN CAST(${column} AS integer) END, 0)`;
 }
 
 /**
@@ -389,9 +404,9 @@ export function fleetComplianceSelect(ctx: SqlContext): string {
   count(*) AS machines,
   ${compliant} AS compliant,
   sum(CASE WHEN s.status = 'NON_COMPLIANT' THEN 1 ELSE 0 END) AS non_compliant,
-  CAST(round(100.0 * ${compliant} / count(*), 1) AS double) AS compliant_pct,
-  sum(${count("s.noncompliantcriticalcount")}) AS critical_items,
-  sum(${count("s.noncomplianthighcount")}) AS high_items
+  round(100 * CAST(${compliant} AS double) / count(*), 1) AS compliant_pct,
+  sum(${countSql("s.noncompliantcriticalcount")}) AS critical_items,
+  sum(${countSql("s.noncomplianthighcount")}) AS high_items
 FROM ${table(ctx, "AWS:ComplianceSummary")} s
 JOIN instance_context c ON ${sameMachine("s", "c")}
 WHERE ${LIVE}
@@ -519,7 +534,7 @@ export function notSeenSql(ctx: SqlContext): string {
     accountid,
     region,
     resourceid,
-    max(capturetime) AS last_seen,
+    max_by(capturetime, from_iso8601_timestamp(capturetime)) AS last_seen,
     max(from_iso8601_timestamp(capturetime)) AS last_seen_at
   FROM seen
   WHERE capturetime IS NOT NULL

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createPrivateBucket } from "./privateBucket";
+import { fleetPhysicalNames } from "./physicalNames";
 import { ArgumentError } from "./errors";
 import { formatPath, schemaProblems } from "./argsSchema";
 import { ComplianceSyncArgsSchema } from "./complianceSync.schema";
@@ -46,8 +47,9 @@ export interface ComplianceSyncArgs {
    */
   readonly prefix?: string;
   /**
-   * Name of the Resource Data Sync (the same name in every region).
-   * @default the component name
+   * Name of the Resource Data Sync (the same name in every region). Unique per account and
+   * region, so the default comes from the fleet name.
+   * @default `HybridFleet-<fleetName>` fitted to 1-64 characters (see {@link fleetPhysicalNames}); the component name without fleetName
    */
   readonly syncName?: string;
   /**
@@ -112,7 +114,7 @@ export interface ComplianceSyncArgs {
   readonly noncurrentVersionDays?: number;
   /**
    * Glue database name (`^[a-z0-9_]{1,255}$`).
-   * @default the component name, lower case, other characters as `_`
+   * @default `hybrid_fleet_<fleetName>` in lower case, other characters as `_` plus a hash of the fleet name when any had to change; from the component name without fleetName
    */
   readonly databaseName?: string;
   /**
@@ -122,7 +124,7 @@ export interface ComplianceSyncArgs {
   readonly customInventoryTypes?: readonly InventoryTypeSpec[];
   /**
    * Athena workgroup name.
-   * @default the component name
+   * @default `HybridFleet-<fleetName>` fitted to `[A-Za-z0-9._-]{1,128}`; the component name without fleetName
    */
   readonly workgroupName?: string;
   /**
@@ -231,7 +233,16 @@ export function resolveComplianceSyncArgs(
       `"${prefix}" must be 1–256 characters of letters, digits, _ . - in /-separated segments, without leading or trailing /`,
     );
   }
-  const syncName = args.syncName ?? name;
+  // Account-unique names default from the fleet: every stack uses the same component names.
+  const defaults =
+    args.fleetName === undefined
+      ? {
+          syncName: name,
+          databaseName: name.toLowerCase().replace(/[^a-z0-9_]/g, "_"),
+          workgroupName: name,
+        }
+      : fleetPhysicalNames(args.fleetName);
+  const syncName = args.syncName ?? defaults.syncName;
   if (syncName.length < 1 || syncName.length > 64) {
     throw new ArgumentError(COMPONENT, "syncName", `"${syncName}" must be 1–64 characters`);
   }
@@ -242,7 +253,7 @@ export function resolveComplianceSyncArgs(
       "and createKmsKey are mutually exclusive: pass one or neither",
     );
   }
-  const databaseName = args.databaseName ?? name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  const databaseName = args.databaseName ?? defaults.databaseName;
   if (!DATABASE.test(databaseName)) {
     throw new ArgumentError(
       COMPONENT,
@@ -250,7 +261,7 @@ export function resolveComplianceSyncArgs(
       `"${databaseName}" must match ^[a-z0-9_]{1,255}$`,
     );
   }
-  const workgroupName = args.workgroupName ?? name;
+  const workgroupName = args.workgroupName ?? defaults.workgroupName;
   if (!WORKGROUP.test(workgroupName)) {
     throw new ArgumentError(
       COMPONENT,

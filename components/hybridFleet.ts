@@ -58,10 +58,18 @@ export interface HybridFleetArgs {
   readonly tokenAuth?: boolean;
   /** Bootstrap token grants (hashes only). @default [] */
   readonly bootstrapTokens?: readonly BootstrapTokenGrant[];
+  /** Refuse EC2 identity documents whose pendingTime is older than this, minutes; 0 = off. @default 0 */
+  readonly ec2MaxIdentityAgeMinutes?: number;
   /** Tags callers may add to their activation. @default {} */
   readonly allowedTags?: Readonly<Record<string, AllowedTag>>;
   /** Create the account-wide API Gateway CloudWatch role. @default true */
   readonly manageApiGatewayAccount?: boolean;
+  /** Parameter Store prefixes registered machines may read. @default [] (none) */
+  readonly parameterReadPrefixes?: readonly string[];
+  /** `aws:SourceAccount` in the function role's trust policy. @default true */
+  readonly lambdaTrustSourceAccount?: boolean;
+  /** `aws:SourceAccount` in the API Gateway logging role's trust policy. @default false */
+  readonly apiGatewayTrustSourceAccount?: boolean;
   /** Report/enforce associations and their documents. @default every control, component defaults */
   readonly compliance?: FleetComplianceArgs;
   /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */
@@ -89,8 +97,12 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
         : undefined,
     tokenAuth: args.tokenAuth,
     bootstrapTokens: args.bootstrapTokens,
+    ec2MaxIdentityAgeMinutes: args.ec2MaxIdentityAgeMinutes,
     allowedTags: args.allowedTags,
     manageApiGatewayAccount: args.manageApiGatewayAccount,
+    parameterReadPrefixes: args.parameterReadPrefixes,
+    lambdaTrustSourceAccount: args.lambdaTrustSourceAccount,
+    apiGatewayTrustSourceAccount: args.apiGatewayTrustSourceAccount,
     tags: args.tags,
   };
 }

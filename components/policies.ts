@@ -18,6 +18,7 @@ export interface PolicyStatement {
   readonly Principal?: Readonly<Record<string, string | readonly string[]>> | "*";
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
+  readonly NotResource?: readonly string[];
   readonly Condition?: Readonly<
     Record<string, Readonly<Record<string, string | readonly string[] | boolean>>>
   >;
@@ -50,19 +51,15 @@ export function managedInstanceTrustPolicy(
   };
 }
 
-/** Trust policy for a Lambda function's execution role. */
-export function lambdaTrustPolicy(accountId: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "lambda.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
+/**
+ * Trust policy for a Lambda function's execution role. With `sourceAccount`, only Lambda
+ * acting for that account may assume it: the Lambda Developer Guide says "When a service
+ * assumes a role in your account, you can include the aws:SourceAccount and aws:SourceArn
+ * global condition context keys in your role trust policy"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/permissions-managed-policies.html).
+ */
+export function lambdaTrustPolicy(sourceAccount?: string): PolicyDocument {
+  return serviceTrustPolicy("lambda.amazonaws.com", sourceAccount);
 }
 
 /** Inputs of {@link activationFunctionPolicy}. */
@@ -113,16 +110,29 @@ export function activationFunctionPolicy(inputs: ActivationFunctionPolicyInputs)
   };
 }
 
-/** Trust policy of the role API Gateway uses to write its logs to CloudWatch. */
-export function apiGatewayLoggingTrustPolicy(accountId: string): PolicyDocument {
+/**
+ * Trust policy of the role API Gateway uses to write its logs to CloudWatch. AWS documents
+ * only `apigateway.amazonaws.com` as the trusted entity
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html) and no
+ * page says API Gateway sends `aws:SourceAccount` when it assumes this role, so the condition
+ * is added only when `sourceAccount` is passed (opt-in: `apiGatewayTrustSourceAccount`).
+ */
+export function apiGatewayLoggingTrustPolicy(sourceAccount?: string): PolicyDocument {
+  return serviceTrustPolicy("apigateway.amazonaws.com", sourceAccount);
+}
+
+/** `service` may assume the role; with `sourceAccount`, only on behalf of that account. */
+function serviceTrustPolicy(service: string, sourceAccount: string | undefined): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       {
         Effect: "Allow",
-        Principal: { Service: "apigateway.amazonaws.com" },
+        Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        ...(sourceAccount === undefined
+          ? {}
+          : { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } }),
       },
     ],
   };

@@ -94,8 +94,14 @@ export const STACK_CONFIG_KEYS = {
     .default(false)
     .describe("Accept bootstrap tokens (on-premises, other clouds) as proof of identity."),
   bootstrapTokens: BootstrapTokenGrantsSchema.default([]).describe(
-    "Bootstrap token grants: a list of { id, sha256, expiresAt, environment, namePattern }. Hashes only; make one with npm run token:new.",
+    "Bootstrap token grants: a list of { id, sha256, expiresAt, environment, namePattern, allowInstanceIdNames? }. Hashes only; make one with npm run token:new. allowInstanceIdNames lets the token take names shaped like i-/mi- IDs.",
   ),
+  ec2MaxIdentityAgeMinutes: activation.ec2MaxIdentityAgeMinutes
+    .unwrap()
+    .default(0)
+    .describe(
+      "Refuse EC2 identity documents whose pendingTime (last start) is older than this, minutes (0-525600). 0: off.",
+    ),
   allowedTags: AllowedTagsSchema.default({}).describe(
     "Tags callers may add with tag.<Key>=<Value>: a map of tag key to { values: [...] } (these values) or { pattern: regex } (values matching).",
   ),
@@ -104,6 +110,23 @@ export const STACK_CONFIG_KEYS = {
     .default(true)
     .describe(
       "Create the account-wide API Gateway CloudWatch Logs role that access logging needs. False if another stack manages it.",
+    ),
+  parameterReadPrefixes: strings()
+    .default([])
+    .describe(
+      "Parameter Store name prefixes (e.g. /acme/fleet/) registered machines may read in this account and region. Empty: none; every other parameter read is denied.",
+    ),
+  lambdaTrustSourceAccount: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Require aws:SourceAccount = this account in the activation function role's trust policy (documented by AWS Lambda).",
+    ),
+  apiGatewayTrustSourceAccount: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Require aws:SourceAccount = this account in the API Gateway logging role's trust policy. Off: AWS does not document it for API Gateway.",
     ),
   controls: ComplianceControlsConfigSchema.default({}).describe(
     "Per-control settings: a map of patch, antivirus, cis, inventory to their settings (see below). Empty: every control on with its defaults.",
@@ -137,6 +160,12 @@ export const STACK_CONFIG_KEYS = {
     .string()
     .default("ssm-sync")
     .describe("Key prefix the resource data syncs write under."),
+  complianceSyncName: z
+    .string()
+    .default("")
+    .describe(
+      "Name of the resource data syncs (1-64 characters, unique per account and region). Empty: HybridFleet-<fleetName>.",
+    ),
   complianceSyncRegions: strings()
     .default([])
     .describe("Regions besides the stack's where a resource data sync into the bucket is created."),
@@ -184,7 +213,9 @@ export const STACK_CONFIG_KEYS = {
   complianceDatabase: z
     .string()
     .default("")
-    .describe("Glue database name (^[a-z0-9_]+$). Empty: derived from the component name."),
+    .describe(
+      "Glue database name (^[a-z0-9_]+$). Empty: hybrid_fleet_<fleetName>, lower case, other characters as _ (plus a hash of the fleet name when any had to change).",
+    ),
   complianceCustomInventoryTypes: z
     .array(InventoryTypeSpecSchema)
     .default([])
@@ -192,7 +223,7 @@ export const STACK_CONFIG_KEYS = {
   athenaWorkgroup: z
     .string()
     .default("")
-    .describe("Athena workgroup name. Empty: derived from the component name."),
+    .describe("Athena workgroup name. Empty: HybridFleet-<fleetName>."),
   athenaBytesScannedCutoff: wholeNumber()
     .default(1073741824)
     .describe("Bytes one Athena query may scan before it is cancelled (minimum 10485760)."),

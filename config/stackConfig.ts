@@ -89,6 +89,7 @@ const CONFIG_KEY_FOR: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
   ComplianceSync: {
     prefix: "complianceSyncPrefix",
+    syncName: "complianceSyncName",
     additionalSyncRegions: "complianceSyncRegions",
     sourceAccountIds: "complianceSourceAccounts",
     queryRegions: "complianceQueryRegions",
@@ -143,8 +144,12 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
     allowedAccounts: settings.allowedAccounts,
     tokenAuth: settings.tokenAuth,
     bootstrapTokens: settings.bootstrapTokens,
+    ec2MaxIdentityAgeMinutes: settings.ec2MaxIdentityAgeMinutes,
     allowedTags: settings.allowedTags,
     manageApiGatewayAccount: settings.manageApiGatewayAccount,
+    parameterReadPrefixes: settings.parameterReadPrefixes,
+    lambdaTrustSourceAccount: settings.lambdaTrustSourceAccount,
+    apiGatewayTrustSourceAccount: settings.apiGatewayTrustSourceAccount,
     compliance: {
       controls: settings.controls,
       maxConcurrency: settings.associationMaxConcurrency,
@@ -155,6 +160,7 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
     },
     sync: settings.complianceSync && {
       prefix: settings.complianceSyncPrefix,
+      syncName: settings.complianceSyncName || undefined,
       additionalSyncRegions: orUndefined(settings.complianceSyncRegions),
       sourceAccountIds: orUndefined(settings.complianceSourceAccounts),
       queryRegions: orUndefined(settings.complianceQueryRegions),

@@ -59,6 +59,8 @@ export const PATTERNS = {
   hours: "^[1-9][0-9]{0,3}$",
   profile: "^(auto|[A-Za-z0-9_.-]{1,200})$",
   content: "^(auto|/[A-Za-z0-9_./-]{1,250})$",
+  /** Space-separated file-name globs (`*`, `?`, `[...]`), matched by name, never expanded by a shell. */
+  glob: "^[A-Za-z0-9_.*?\\[\\]-]{1,100}( [A-Za-z0-9_.*?\\[\\]-]{1,100}){0,9}$",
 } as const;
 
 const mode: ParameterSpec = {
@@ -154,15 +156,27 @@ export const DOCUMENT_SPECS: readonly DocumentSpec[] = [
       },
       LinuxDefinitionsPath: {
         description:
-          "Linux definitions file or folder; its newest file's age is checked. Empty: no check.",
+          "Linux definitions file, or folder whose newest signature file (LinuxDefinitionsGlob) is checked; symlinks are followed. Empty: no check.",
         default: "",
         allowedPattern: PATTERNS.linuxPath,
       },
       WindowsDefinitionsPath: {
         description:
-          "Windows definitions file or folder; its newest file's age is checked. Empty: no check.",
+          "Windows definitions file, or folder whose newest signature file (WindowsDefinitionsGlob) is checked. Empty: no check.",
         default: "",
         allowedPattern: PATTERNS.windowsPath,
+      },
+      LinuxDefinitionsGlob: {
+        description:
+          "Space-separated name globs of the signature files counted in a Linux definitions folder (ClamAV's by default; freshclam.dat and temporary files are rewritten by failed updates).",
+        default: "daily.c[lv]d main.c[lv]d",
+        allowedPattern: PATTERNS.glob,
+      },
+      WindowsDefinitionsGlob: {
+        description:
+          "Space-separated name globs of the signature files counted in a Windows definitions folder (Microsoft Defender's .vdm files by default).",
+        default: "*.vdm",
+        allowedPattern: PATTERNS.glob,
       },
       ...installerParams("Linux"),
       ...installerParams("Windows"),
@@ -174,6 +188,7 @@ export const DOCUMENT_SPECS: readonly DocumentSpec[] = [
         AV_SERVICE: "LinuxServiceName",
         AV_AGENT_PATH: "LinuxAgentPath",
         AV_DEFINITIONS_PATH: "LinuxDefinitionsPath",
+        AV_DEFINITIONS_GLOB: "LinuxDefinitionsGlob",
         AV_MAX_AGE_HOURS: "MaxDefinitionsAgeHours",
         ...LINUX_INSTALLER_VARS("AV"),
       },
@@ -188,6 +203,7 @@ export const DOCUMENT_SPECS: readonly DocumentSpec[] = [
         AvService: "WindowsServiceName",
         AvAgentPath: "WindowsAgentPath",
         AvDefinitionsPath: "WindowsDefinitionsPath",
+        AvDefinitionsGlob: "WindowsDefinitionsGlob",
         AvMaxAgeHours: "MaxDefinitionsAgeHours",
         AvInstallerSource: "WindowsInstallerSource",
         AvInstallerSha256: "WindowsInstallerSha256",

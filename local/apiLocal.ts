@@ -1,10 +1,12 @@
 /**
- * Wires the fake SSM, the handler's environment and the API Gateway adapter together: what
- * `npm run api:local` runs, and what end-to-end tests can start in-process.
+ * Wires the fake SSM, the name-lease table (dynalite), the handler's environment and the API
+ * Gateway adapter together: what `npm run api:local` runs, and what end-to-end tests can
+ * start in-process.
  */
 import { hashToken, newToken } from "../functions/activation/tokens";
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "./apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "./fakeSsm";
+import { startLocalLeaseTable, type LocalLeaseTable } from "./leaseTable";
 
 /** Account of the real identity documents in tests/fixtures (01-iid-2026-ap-southeast-2). */
 export const FIXTURE_ACCOUNT_ID = "189292791360";
@@ -38,6 +40,8 @@ export interface LocalApi {
   readonly ssmEndpoint: string;
   /** The fake SSM (activations, instances, counters, error injection). */
   readonly ssm: FakeSsm;
+  /** The name-lease table (dynalite, in memory). */
+  readonly leases: LocalLeaseTable;
   /**
    * A bootstrap token generated for this run (name pattern `.+`, valid 24 h), when
    * BOOTSTRAP_TOKENS was not already set; use it as `Authorization: Bearer <token>`.
@@ -47,8 +51,15 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-/** The handler's environment for local use (see the API contract), pointing at `ssmEndpoint`. */
-export function localHandlerEnv(ssmEndpoint: string): Record<string, string> {
+/**
+ * The handler's environment for local use (see the API contract), pointing at `ssmEndpoint`
+ * and the lease table at `dynamoDbEndpoint`.
+ */
+export function localHandlerEnv(
+  ssmEndpoint: string,
+  dynamoDbEndpoint = "",
+  leaseTableName = "hybrid-fleet-name-leases",
+): Record<string, string> {
   return {
     AWS_REGION: "ap-southeast-2",
     // Dummy credentials: the fake never checks signatures, but the SDK insists on signing.
@@ -57,6 +68,8 @@ export function localHandlerEnv(ssmEndpoint: string): Record<string, string> {
     // Keeps the SDK's credential chain from probing 169.254.169.254.
     AWS_EC2_METADATA_DISABLED: "true",
     SSM_ENDPOINT: ssmEndpoint,
+    DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+    LEASE_TABLE_NAME: leaseTableName,
     MANAGED_INSTANCE_ROLE_NAME: "hybrid-fleet-dev-managed-instance",
     FLEET_TAG_KEY: "HybridFleet",
     FLEET_NAME: "hybrid-fleet-dev",
@@ -81,8 +94,12 @@ export function applyLocalEnv(
   env: NodeJS.ProcessEnv,
   ssmEndpoint: string,
   now = new Date(),
+  leases?: { endpoint: string; tableName: string },
 ): string | undefined {
-  for (const [k, v] of Object.entries(localHandlerEnv(ssmEndpoint))) env[k] ??= v;
+  for (const [k, v] of Object.entries(
+    localHandlerEnv(ssmEndpoint, leases?.endpoint, leases?.tableName),
+  ))
+    env[k] ??= v;
   if (env.BOOTSTRAP_TOKENS !== undefined) return undefined;
   const token = newToken();
   env.BOOTSTRAP_TOKENS = JSON.stringify([
@@ -118,8 +135,10 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     throttle: options.ssmThrottle,
     seed: options.seed,
   });
+  let leases: LocalLeaseTable | undefined;
   try {
-    const devToken = applyLocalEnv(env, ssm.url);
+    leases = await startLocalLeaseTable();
+    const devToken = applyLocalEnv(env, ssm.url, new Date(), leases);
     const handler =
       options.handler ??
       ((await import("../functions/activation")) as { handler: ProxyHandler }).handler;
@@ -134,13 +153,16 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       url: api.url,
       ssmEndpoint: env.SSM_ENDPOINT ?? ssm.url,
       ssm,
+      leases,
       devToken,
       close: async () => {
         await api.close();
+        await leases?.close();
         await ssm.close();
       },
     };
   } catch (err) {
+    await leases?.close();
     await ssm.close();
     throw err;
   }

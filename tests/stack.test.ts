@@ -54,13 +54,16 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     assert.deepEqual(av?.inputs.targets, [{ key: "tag:HybridFleet", values: ["acme-dev"] }]);
   });
 
-  it("passes the stack config through to the function", () => {
+  it("passes the stack config through to the function", async () => {
     const [fn] = resourcesOfType("aws:lambda/function:Function");
     const env = fn.inputs.environment.variables;
     assert.equal(env.FLEET_NAME, "acme-dev");
     assert.equal(env.ENVIRONMENT, "dev");
     assert.equal(env.TOKEN_AUTH, "enabled");
-    assert.equal(JSON.parse(env.BOOTSTRAP_TOKENS)[0].id, "dc1-web");
+    // The grants ride in the code package (the environment holds 4 KB in all).
+    assert.equal(env.BOOTSTRAP_TOKENS_FILE, "bootstrap-tokens.json");
+    const grants = await (await fn.inputs.code.assets)["bootstrap-tokens.json"].text;
+    assert.equal(JSON.parse(grants)[0].id, "dc1-web");
     assert.deepEqual(JSON.parse(env.ALLOWED_TAGS), {
       Team: { values: ["web", "db", "platform"] },
       CostCentre: { pattern: "[0-9]{4}" },
@@ -78,7 +81,8 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       "fleet-activation-managed-instance",
     );
     assert.deepEqual(program.fleetTag, { key: "HybridFleet", value: "acme-dev" });
-    assert.equal(await unwrap(program.complianceDatabaseName), "fleet_sync");
+    // From the fleet name ("acme-dev" has a "-", so it carries a hash of the fleet name).
+    assert.equal(await unwrap(program.complianceDatabaseName), "hybrid_fleet_acme_dev_c2f9a54e");
     assert.deepEqual(await unwrap(program.documentNames), {
       agentInstall: "HybridFleet-acme-dev-AgentInstall",
       antivirus: "HybridFleet-acme-dev-Antivirus",

@@ -14,4 +14,5 @@ function Invoke-HfAgentInstall {
     exit 1
   }
   Write-HfLog 'agent ready'
+  exit 0
 }

@@ -6,8 +6,19 @@ function Test-HfAgentPresent([string]$Service, [string]$AgentPath) {
   return [bool]($Service -and (Get-Service -Name $Service -ErrorAction SilentlyContinue))
 }
 
-function Split-HfArgs([string]$Text) {
-  return @($Text -split ' ' | Where-Object { $_ })
+# '.msi' or '.exe': the file's first bytes decide (an MSI is an OLE compound file, an EXE starts
+# with MZ), else the URL's path without its query or fragment (presigned URLs carry both).
+function Get-HfInstallerType([string]$File, [string]$Source) {
+  $stream = [IO.File]::OpenRead((Convert-Path -LiteralPath $File))
+  try {
+    $head = New-Object byte[] 8
+    $n = $stream.Read($head, 0, 8)
+  } finally { $stream.Dispose() }
+  $hex = -join ($head[0..($n - 1)] | ForEach-Object { $_.ToString('X2') })
+  if ($hex -eq 'D0CF11E0A1B11AE1') { return '.msi' }
+  if ($hex.StartsWith('4D5A')) { return '.exe' }
+  if ((($Source -split '[?#]')[0]) -match '\.msi$') { return '.msi' }
+  return '.exe'
 }
 
 # Idempotent vendor-agent install: nothing downloaded runs unless its SHA-256 matches; a
@@ -24,8 +35,7 @@ function Install-HfAgent([string]$Source, [string]$Sha256, [string]$InstallArgs,
     }
     Write-HfLog 'installed agent differs from the configured installer: upgrading'
   }
-  $ext = if ($Source -match '\.msi$') { '.msi' } else { '.exe' }
-  $file = Join-Path $env:TEMP ('hf-installer-{0}{1}' -f [guid]::NewGuid(), $ext)
+  $file = Join-Path $env:TEMP ('hf-installer-{0}.download' -f [guid]::NewGuid())
   if ($Source -like 's3://*') {
     $aws = Get-HfAwsCli
     & $aws s3 cp --only-show-errors --region $script:HfRegion $Source $file
@@ -38,6 +48,8 @@ function Install-HfAgent([string]$Source, [string]$Sha256, [string]$InstallArgs,
     Remove-Item -LiteralPath $file -Force
     throw "installer SHA-256 mismatch (expected $want, got $got): nothing was run"
   }
+  $ext = Get-HfInstallerType $file $Source
+  $file = (Rename-Item -LiteralPath $file -NewName ([IO.Path]::GetFileNameWithoutExtension($file) + $ext) -PassThru).FullName
   Write-HfLog "installer verified (SHA-256 $got): installing"
   $argList = Split-HfArgs $InstallArgs
   if ($ext -eq '.msi') {

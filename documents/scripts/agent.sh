@@ -25,15 +25,34 @@ hf_fetch() {
   esac
 }
 
+# What kind of installer a downloaded file is: its magic bytes first (a presigned or
+# extension-less URL says nothing), else the URL's path without ?query and #fragment.
+hf_installer_kind() {
+  _magic=$(od -An -tx1 -N8 "$1" 2>/dev/null | tr -d ' \n')
+  case "$_magic" in
+    213c617263683e0a*) echo deb && return 0 ;; # "!<arch>\n": ar archive (.deb)
+    edabeedb*) echo rpm && return 0 ;;
+    2321*) echo sh && return 0 ;; # "#!"
+  esac
+  _urlpath=${2%%[?#]*}
+  case "$_urlpath" in
+    *.rpm) echo rpm ;;
+    *.deb) echo deb ;;
+    *) echo sh ;;
+  esac
+}
+
+# systemd runs only if /run/systemd/system exists (sd_booted(3)); systemctl is also installed in
+# containers, WSL and chroots where it cannot answer, and every service would read as missing.
 hf_has_systemd() {
-  command -v systemctl >/dev/null 2>&1
+  [ -d "${HF_SYSTEMD_RUN_DIR:-/run/systemd/system}" ] && command -v systemctl >/dev/null 2>&1
 }
 
 hf_service_exists() {
   if hf_has_systemd; then
     systemctl cat "$1.service" >/dev/null 2>&1
   else
-    [ -x "/etc/init.d/$1" ]
+    [ -x "${HF_INITD_DIR:-/etc/init.d}/$1" ]
   fi
 }
 
@@ -84,11 +103,6 @@ hf_install_agent() {
   fi
   hf_workdir || return 1
   _file="$HF_WORK/installer"
-  case "$_src" in
-    *.rpm) _file="$_file.rpm" ;;
-    *.deb) _file="$_file.deb" ;;
-    *) _file="$_file.sh" ;;
-  esac
   hf_fetch "$_src" "$_file" || {
     hf_fail "could not download the installer"
     return 1
@@ -99,6 +113,14 @@ hf_install_agent() {
     hf_fail "installer SHA-256 mismatch (expected $_want, got $_got): nothing was run"
     return 1
   fi
+  # Package managers recognise a local package by its extension.
+  _kind=$(hf_installer_kind "$_file" "$_src")
+  mv "$_file" "$_file.$_kind" && _file="$_file.$_kind"
+  case "$_kind" in
+    deb) hf_log "installer is a .deb package" ;;
+    rpm) hf_log "installer is an .rpm package" ;;
+    *) hf_log "installer is a shell script" ;;
+  esac
   hf_log "installer verified (SHA-256 $_got): installing"
   # The arguments were validated against a pattern without quotes or shell operators; they
   # are split on spaces with globbing off so each becomes one argument.

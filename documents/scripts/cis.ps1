@@ -4,7 +4,8 @@
 function ConvertFrom-HfXccdf([string]$Path) {
   $xml = New-Object System.Xml.XmlDocument
   $xml.XmlResolver = $null
-  $xml.Load($Path)
+  # .NET resolves a relative path against the process's folder, not PowerShell's location.
+  $xml.Load((Convert-Path -LiteralPath $Path))
   $titles = @{}
   $ruleSeverity = @{}
   foreach ($rule in $xml.SelectNodes("//*[local-name()='Rule']")) {
@@ -23,11 +24,24 @@ function ConvertFrom-HfXccdf([string]$Path) {
   }
 }
 
+# Like the Linux step's awk: every line is a finding, missing fields are empty.
 function ConvertFrom-HfTsv([string]$Path) {
-  foreach ($line in (Get-Content -LiteralPath $Path)) {
-    $f = $line -split "`t"
-    if ($f.Count -ge 4) { [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] } }
+  # -Encoding UTF8: Windows PowerShell 5.1 would read a file without BOM as the ANSI code page.
+  foreach ($line in (Get-Content -LiteralPath $Path -Encoding UTF8)) {
+    $f = @($line -split "`t") + @('', '', '', '')
+    [pscustomobject]@{ Rule = $f[0]; Result = $f[1]; Severity = $f[2]; Title = $f[3] }
   }
+}
+
+# Reports one CONTROL item saying why nothing was measured, and exits 2 (could not measure).
+function Exit-HfCisCannotRun([string]$Reason, [hashtable]$Extra = @{}) {
+  Write-HfLog "ERROR: $Reason"
+  $script:HfItems.Clear()
+  $d = @{ mode = $Mode; scanner = 'command' }
+  foreach ($k in $Extra.Keys) { $d[$k] = $Extra[$k] }
+  Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $Reason" $d
+  try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
+  exit 2
 }
 
 function Invoke-HfCis {
@@ -44,19 +58,25 @@ function Invoke-HfCis {
     & $CisScannerCommand @argList | Out-Null
     if (-not (Test-Path -LiteralPath $CisResultFile)) { $err = "scanner exited $LASTEXITCODE and wrote no result file $CisResultFile" }
   }
-  if ($err) {
-    Write-HfLog "ERROR: $err"
-    Add-HfItem 'CONTROL' 'NON_COMPLIANT' $Severity "CIS scan could not run: $err" @{ mode = $Mode; scanner = 'command' }
-    try { Send-HfCompliance 'Custom:CIS' } catch { Write-HfLog "ERROR: $_" }
-    exit 2
+  if ($err) { Exit-HfCisCannotRun $err }
+  try {
+    $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
+  } catch {
+    Exit-HfCisCannotRun "cannot read the result file ${CisResultFile}: $($_.Exception.Message)"
   }
-  $findings = if ($CisResultFormat -eq 'tsv') { ConvertFrom-HfTsv $CisResultFile } else { ConvertFrom-HfXccdf $CisResultFile }
   $passed = 0
   $failed = 0
+  $notApplicable = 0
+  $skipped = 0
+  $seen = New-Object 'System.Collections.Generic.Dictionary[string,int]'
   foreach ($f in $findings) {
+    # Neither pass nor fail: counted on the CONTROL item, not reported one by one.
+    if ($f.Result -ceq 'notapplicable') { $notApplicable++ }
+    if ($f.Result -ceq 'notchecked' -or $f.Result -ceq 'informational') { $skipped++ }
     # `continue` inside a switch only leaves the switch, so the loop decision is an if chain.
-    if ($f.Result -match '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
-    elseif ($f.Result -match '^(fail|error|unknown)$') { $status = 'NON_COMPLIANT'; $failed++ }
+    # Case-sensitive, as XCCDF's result values and the Linux step are.
+    if ($f.Result -cmatch '^(pass|fixed)$') { $status = 'COMPLIANT'; $passed++ }
+    elseif ($f.Result -cmatch '^(fail|error|unknown)$') { $status = 'NON_COMPLIANT'; $failed++ }
     else { continue }
     $sev = switch -Regex ($f.Severity) {
       '^high$' { 'HIGH' }
@@ -66,9 +86,17 @@ function Invoke-HfCis {
       '^critical$' { 'CRITICAL' }
       default { 'UNSPECIFIED' }
     }
-    Add-HfItem $f.Rule $status $sev $f.Title @{ result = $f.Result; rule = $f.Rule }
+    # Same item as the Linux step: SSG's rule prefix dropped from the Id, the rule id as title
+    # when there is none, the full rule id in Details.
+    $id = Get-HfUniqueId ($f.Rule -creplace '^xccdf_org\.ssgproject\.content_rule_', '') $seen
+    $title = if ($f.Title) { $f.Title } else { $f.Rule }
+    Add-HfItem $id $status $sev $title @{ result = (ConvertTo-HfClean $f.Result 100); rule = (ConvertTo-HfClean $f.Rule 500) }
   }
-  $control = if ($failed -eq 0 -and $passed -gt 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
-  Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed }
+  # Content for another release evaluates nothing: neither compliant nor non-compliant.
+  if ($passed + $failed -eq 0) {
+    Exit-HfCisCannotRun "no applicable rules ($notApplicable not applicable): is the content for this OS release?" @{ profile = 'vendor' }
+  }
+  $control = if ($failed -eq 0) { 'COMPLIANT' } else { 'NON_COMPLIANT' }
+  Add-HfItem 'CONTROL' $control $Severity "CIS benchmark ($Mode mode)" @{ mode = $Mode; scanner = 'command'; profile = 'vendor'; passed = $passed; failed = $failed; skipped = $skipped; notApplicable = $notApplicable }
   Complete-Hf 'Custom:CIS'
 }

@@ -10,8 +10,10 @@ $script:HfStateDir = Join-Path $env:ProgramData 'ssm-hybrid-fleet'
 $script:HfInstanceId = ''
 $script:HfRegion = ''
 
+# Log lines go to the host, never to the output stream: a function's output is its return
+# value, so a log line written with Write-Output inside Get-HfAwsCli became part of the path.
 function Write-HfLog([string]$Message) {
-  Write-Output ('{0} {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
+  Write-Host ('{0} {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
 }
 
 # The managed instance ID and region come from the agent's environment; the registration
@@ -35,10 +37,37 @@ function Initialize-Hf {
   Get-HfIdentity
 }
 
+# Text for compliance items, made as the Linux steps make it: control characters become
+# spaces, characters that could not be decoded (U+FFFD, what .NET makes of invalid UTF-8) are
+# dropped, everything else is kept, and the UTF-8 form is cut to at most $Max bytes without
+# splitting a character (n bytes are at most n characters, the unit of the API's limits).
 function ConvertTo-HfClean([string]$Text, [int]$Max) {
-  $t = $Text -replace '[^\x20-\x7E]', ' '
-  if ($t.Length -gt $Max) { $t = $t.Substring(0, $Max) }
-  return $t
+  $t = ($Text -replace '\uFFFD', '') -replace '[\x00-\x1F\x7F]', ' '
+  $bytes = [Text.Encoding]::UTF8.GetBytes($t)
+  if ($bytes.Length -le $Max) { return $t }
+  $n = $Max
+  # Back over continuation bytes (10xxxxxx) to the first byte of the character that would split.
+  while ($n -gt 0 -and ($bytes[$n] -band 0xC0) -eq 0x80) { $n-- }
+  return [Text.Encoding]::UTF8.GetString($bytes, 0, $n)
+}
+
+# djb2 of the UTF-8 bytes, 8 hex digits: the Linux steps' hash for Ids that must stay unique.
+function Get-HfDjb2([string]$Text) {
+  [uint64]$h = 5381
+  foreach ($b in [Text.Encoding]::UTF8.GetBytes(($Text -replace '\uFFFD', ''))) { $h = ($h * 33 + $b) % 4294967296 }
+  return $h.ToString('x8')
+}
+
+# An item Id that stays unique in one request: over 100 bytes -> the first 91 bytes, '~' and
+# the hash of the full text; a repeat -> '<id>#2', '#3', ... ($Seen: Ids given so far, by exact text).
+function Get-HfUniqueId([string]$Text, [Collections.Generic.Dictionary[string, int]]$Seen) {
+  $id = ConvertTo-HfClean $Text 100
+  if ($id -cne (ConvertTo-HfClean $Text 1000000)) { $id = (ConvertTo-HfClean $id 91) + '~' + (Get-HfDjb2 $Text) }
+  $count = 1
+  if ($Seen.ContainsKey($id)) { $count = $Seen[$id] + 1 }
+  $Seen[$id] = $count
+  if ($count -gt 1) { $suffix = "#$count"; $id = (ConvertTo-HfClean $id (100 - $suffix.Length)) + $suffix }
+  return $id
 }
 
 function Add-HfItem([string]$Id, [string]$Status, [string]$Severity, [string]$Title, [hashtable]$Details) {
@@ -54,6 +83,12 @@ function Add-HfItem([string]$Id, [string]$Status, [string]$Severity, [string]$Ti
     })
 }
 
+# Arguments were validated against a pattern without quotes or operators: split on spaces, each
+# word one argument. Here, not in agent.ps1: the CIS step (common.ps1 + cis.ps1) needs it too.
+function Split-HfArgs([string]$Text) {
+  return @($Text -split ' ' | Where-Object { $_ })
+}
+
 function Get-HfNonCompliantCount {
   return @($script:HfItems | Where-Object { $_.Status -eq 'NON_COMPLIANT' }).Count
 }
@@ -61,6 +96,8 @@ function Get-HfNonCompliantCount {
 # The AWS CLI is how results reach SSM compliance; stock Windows lacks it, so install AWS's
 # MSI, and only if Authenticode says Amazon signed it.
 function Get-HfAwsCli {
+  # Overridable like the Linux steps' lookup (HF_AWS_CLI: the CLI itself), for tests and odd hosts.
+  if ($env:HF_AWS_CLI) { return $env:HF_AWS_CLI }
   $cmd = Get-Command aws.exe -ErrorAction SilentlyContinue
   if ($cmd) { return $cmd.Path }
   $default = Join-Path $env:ProgramFiles 'Amazon\AWSCLIV2\aws.exe'
@@ -95,20 +132,32 @@ function Send-HfCompliance([string]$Type) {
     Items            = @($script:HfItems.ToArray())
   }
   $file = Join-Path $env:TEMP ('hf-compliance-{0}.json' -f [guid]::NewGuid())
-  [IO.File]::WriteAllText($file, ($req | ConvertTo-Json -Depth 6), (New-Object Text.UTF8Encoding $false))
-  $aws = Get-HfAwsCli
-  & $aws ssm put-compliance-items --region $script:HfRegion --cli-input-json "file://$file"
-  $rc = $LASTEXITCODE
-  Remove-Item -LiteralPath $file -Force
+  try {
+    [IO.File]::WriteAllText($file, ($req | ConvertTo-Json -Depth 6), (New-Object Text.UTF8Encoding $false))
+    $aws = Get-HfAwsCli
+    & $aws ssm put-compliance-items --region $script:HfRegion --cli-input-json "file://$file"
+    $rc = $LASTEXITCODE
+  } finally {
+    Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+  }
   if ($rc -ne 0) { throw "PutComplianceItems failed for $Type (exit $rc)" }
   Write-HfLog ('reported {0} item(s) as {1} for {2}' -f $script:HfItems.Count, $Type, $script:HfInstanceId)
 }
 
-# Exit status drives the association status: 0 compliant, 1 non-compliant, 2 could not
-# measure or report.
+# Exit status is the association status, and State Manager stops sending an association once
+# maxErrors targets have failed; so it must not carry the compliance verdict (a fleet-wide report
+# run would halt after 10 % of non-compliant machines). 0: measured and reported (compliance says
+# compliant or not); 1: enforce mode could not act (install, start), a rollout circuit breaker;
+# 2: could not measure or report. Same codes as the Linux steps.
+$script:HfActionFailed = ''
+
 function Complete-Hf([string]$Type) {
   try { Send-HfCompliance $Type } catch { Write-HfLog "ERROR: $_"; exit 2 }
-  if ((Get-HfNonCompliantCount) -gt 0) { Write-HfLog "${Type}: NON_COMPLIANT"; exit 1 }
-  Write-HfLog "${Type}: COMPLIANT"
+  $verdict = if ((Get-HfNonCompliantCount) -gt 0) { 'NON_COMPLIANT' } else { 'COMPLIANT' }
+  if ($script:HfActionFailed) {
+    Write-HfLog "${Type}: $verdict (reported; exit 1: enforce mode could not $script:HfActionFailed)"
+    exit 1
+  }
+  Write-HfLog "${Type}: $verdict (reported; exit 0)"
   exit 0
 }

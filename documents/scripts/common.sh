@@ -66,16 +66,57 @@ hf_severity() {
   esac
 }
 
-# Titles and details come from scanner output: keep printable ASCII only (no tabs, no
-# newlines) so the TSV stays one item per line and the JSON stays valid; 500 is the API's
-# Title limit.
+# awk helpers for text that ends up in compliance items (run with LC_ALL=C: bytes). cut() cuts
+# to at most n bytes without splitting a UTF-8 character (n bytes is at most n characters, the
+# unit of the API's limits); hash() is djb2, 8 hex digits, for Ids that must stay unique when cut.
+HF_AWK_TEXT='
+  BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+  function cut(s, n,   t, i, c, need) {
+    if (length(s) <= n) return s
+    t = substr(s, 1, n)
+    i = n
+    while (i > 0 && (c = ord[substr(t, i, 1)]) >= 128 && c < 192) i--
+    if (i > 0) {
+      c = ord[substr(t, i, 1)]
+      need = c >= 240 ? 4 : c >= 224 ? 3 : c >= 192 ? 2 : 1
+      if (n - i + 1 < need) t = substr(t, 1, i - 1)
+    }
+    return t
+  }
+  function hash(s,   h, i) {
+    h = 5381
+    for (i = 1; i <= length(s); i++) h = (h * 33 + ord[substr(s, i, 1)]) % 4294967296
+    return sprintf("%08x", h)
+  }
+  function clean(s, n) { gsub(/[\001-\037\177]/, " ", s); return cut(s, n) }
+  function itemid(s,   id) {
+    id = clean(s, 100)
+    if (id != clean(s, 1000000)) id = cut(id, 91) "~" hash(s)
+    if (++seen[id] > 1) id = cut(id, 100 - length("#" seen[id])) "#" seen[id]
+    return id
+  }
+'
+
+# Drops byte sequences that are not UTF-8 (scanner output can be anything), so the request is
+# valid JSON; keeps every valid character. Without iconv, keeps printable ASCII only.
+hf_utf8() {
+  if command -v iconv >/dev/null 2>&1; then
+    iconv -f UTF-8 -t UTF-8 -c 2>/dev/null
+  else
+    LC_ALL=C tr -cd '\t\n -~'
+  fi
+}
+
+# hf_clean TEXT [MAXBYTES]: one line of valid UTF-8 (no tabs, no control characters) of at most
+# MAXBYTES (default 500, the API's Title limit), so the TSV stays one item per line.
 hf_clean() {
-  printf '%s' "$1" | tr '\t\r\n' '   ' | LC_ALL=C tr -cd ' -~' | cut -c1-500
+  printf '%s' "$1" | tr '\t\r\n' '   ' | hf_utf8 |
+    LC_ALL=C awk -v n="${2:-500}" "$HF_AWK_TEXT"'{ printf "%s", clean($0, n) }'
 }
 
 # hf_item ID STATUS SEVERITY TITLE [KEY=VALUE ...]: one compliance item.
 hf_item() {
-  _id=$(hf_clean "$1" | cut -c1-100)
+  _id=$(hf_clean "$1" 100)
   _line=$(printf '%s\t%s\t%s\t%s' "$_id" "$2" "$(hf_severity "$3")" "$(hf_clean "$4")")
   shift 4
   for _kv in "$@"; do
@@ -119,10 +160,16 @@ hf_http_get() {
 
 # The AWS CLI is how results reach SSM compliance; stock images often lack it, so install it:
 # the distribution's package first (signed by the distribution), else AWS's bundle over HTTPS.
+# Every lookup is overridable (HF_AWS_CLI: the CLI itself; HF_AWS_PATHS: where to look beyond
+# PATH, for agents whose PATH lacks /usr/local/bin) so tests and odd hosts can seal it.
 hf_ensure_aws_cli() {
+  if [ -n "${HF_AWS_CLI:-}" ]; then
+    HF_AWS=$HF_AWS_CLI
+    return 0
+  fi
   HF_AWS=$(command -v aws 2>/dev/null || true)
   [ -n "$HF_AWS" ] && return 0
-  for _p in /usr/local/bin/aws /usr/bin/aws /snap/bin/aws; do
+  for _p in ${HF_AWS_PATHS-/usr/local/bin/aws /usr/bin/aws /snap/bin/aws}; do
     if [ -x "$_p" ]; then
       HF_AWS="$_p"
       return 0
@@ -189,16 +236,23 @@ hf_put_compliance() {
   fi
 }
 
-# Exit status drives the association status: 0 compliant, 1 non-compliant, 2 could not
-# measure or report.
+# Exit status is the association status, and State Manager stops sending an association once
+# maxErrors targets have failed; so it must not carry the compliance verdict (a fleet-wide report
+# run would halt after 10 % of non-compliant machines). 0: measured and reported (compliance says
+# compliant or not); 1: enforce mode could not act (install, start), a rollout circuit breaker;
+# 2: could not measure or report.
+HF_ACTION_FAILED=""
+
 hf_finish() {
   if ! hf_put_compliance "$1"; then
     exit 2
   fi
-  if [ "$(hf_count NON_COMPLIANT)" -gt 0 ]; then
-    hf_log "$1: NON_COMPLIANT"
+  _verdict=COMPLIANT
+  [ "$(hf_count NON_COMPLIANT)" -gt 0 ] && _verdict=NON_COMPLIANT
+  if [ -n "$HF_ACTION_FAILED" ]; then
+    hf_log "$1: $_verdict (reported; exit 1: enforce mode could not $HF_ACTION_FAILED)"
     exit 1
   fi
-  hf_log "$1: COMPLIANT"
+  hf_log "$1: $_verdict (reported; exit 0)"
   exit 0
 }

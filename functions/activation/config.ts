@@ -4,6 +4,8 @@
  * the function at init with a message naming it, rather than failing requests later.
  */
 import { ConfigurationError } from "./errors";
+import { LEASE_GRACE_SECONDS } from "./lease";
+import { nestedQuantifier } from "./patternSafety";
 import { BootstrapTokenGrant, wholeMatch } from "./tokens";
 
 /** Which tag keys and values a caller may add to its activation beyond the fixed ones. */
@@ -32,7 +34,18 @@ export interface ActivationConfig {
   readonly ssmMaxAttempts: number;
   readonly retryAfterSeconds: number;
   readonly ssmEndpoint?: string;
+  /** The name-lease DynamoDB table. */
+  readonly leaseTableName: string;
+  /** A DynamoDB endpoint other than AWS's (local runs: dynalite). */
+  readonly dynamoDbEndpoint?: string;
+  /** Refuse identity documents whose `pendingTime` is older than this; 0 = off. */
+  readonly ec2MaxIdentityAgeMinutes: number;
+  /** How long the cached list of registered names is reused (0: ask SSM every time). */
+  readonly registeredNamesMaxAgeSeconds: number;
 }
+
+/** Longest replay window accepted (one year), in minutes. */
+export const MAX_IDENTITY_AGE_MINUTES = 365 * 24 * 60;
 
 /** Longest activation lifetime SSM accepts (30 days), in minutes. */
 export const MAX_ACTIVATION_TTL_MINUTES = 30 * 24 * 60;
@@ -84,16 +97,34 @@ function json(env: NodeJS.ProcessEnv, key: string, fallback: unknown): unknown {
   }
 }
 
-function checkPattern(where: string, pattern: unknown): string {
+/** Longest operator pattern accepted, in characters. */
+export const MAX_PATTERN_LENGTH = 512;
+
+/**
+ * Checks an operator pattern: compiled as written too (so `a)|(.*` cannot escape the
+ * anchors the handler wraps it in), and free of nested variable repetition (ReDoS).
+ */
+export function checkPattern(where: string, pattern: unknown): string {
   if (typeof pattern !== "string" || pattern === "") {
     throw new ConfigurationError(`${where} must be a non-empty regular expression string`);
   }
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new ConfigurationError(`${where} must be at most ${MAX_PATTERN_LENGTH} characters`);
+  }
   try {
+    // As written: an unbalanced pattern fails here even where the wrapped one compiles.
+    new RegExp(pattern, "u");
     wholeMatch(pattern);
   } catch (cause) {
     throw new ConfigurationError(`${where} is not a valid regular expression: ${pattern}`, {
       cause,
     });
+  }
+  const nested = nestedQuantifier(pattern);
+  if (nested !== undefined) {
+    throw new ConfigurationError(
+      `${where} repeats a group that itself repeats (${nested}), which can take exponential time on a crafted value; rewrite it without nested quantifiers: ${pattern}`,
+    );
   }
   return pattern;
 }
@@ -110,7 +141,8 @@ export function parseTokenGrants(
     if (typeof entry !== "object" || entry === null) {
       throw new ConfigurationError(`${at} must be an object`);
     }
-    const { id, sha256, namePattern, environment, expiresAt } = entry as Record<string, unknown>;
+    const { id, sha256, namePattern, environment, expiresAt, allowInstanceIdNames } =
+      entry as Record<string, unknown>;
     if (typeof id !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) {
       throw new ConfigurationError(`${at}.id must be 1-64 characters of A-Z a-z 0-9 _ . : -`);
     }
@@ -127,12 +159,16 @@ export function parseTokenGrants(
     if (typeof expiresAt !== "string" || Number.isNaN(Date.parse(expiresAt))) {
       throw new ConfigurationError(`${at}.expiresAt must be an ISO-8601 date-time`);
     }
+    if (allowInstanceIdNames !== undefined && typeof allowInstanceIdNames !== "boolean") {
+      throw new ConfigurationError(`${at}.allowInstanceIdNames must be true or false`);
+    }
     return {
       id,
       sha256,
       namePattern: checkPattern(`${at}.namePattern`, namePattern),
       environment,
       expiresAt,
+      ...(allowInstanceIdNames ? { allowInstanceIdNames: true } : {}),
     };
   });
 }
@@ -176,8 +212,37 @@ export function parseAllowedTags(
   return out;
 }
 
-/** Reads and validates the whole configuration from an environment. */
-export function loadConfig(env: NodeJS.ProcessEnv): ActivationConfig {
+/**
+ * The grants' JSON: from the file named by BOOTSTRAP_TOKENS_FILE (deployed: a file in the
+ * function's code package, because the Lambda environment holds 4 KB in all, about 19
+ * grants), else from BOOTSTRAP_TOKENS (local runs and tests).
+ */
+function tokenGrantsJson(env: NodeJS.ProcessEnv, readFile: (name: string) => string): unknown {
+  const file = env.BOOTSTRAP_TOKENS_FILE;
+  if (file === undefined || file === "") return json(env, "BOOTSTRAP_TOKENS", []);
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (cause) {
+    throw new ConfigurationError(`BOOTSTRAP_TOKENS_FILE ${file} cannot be read`, { cause });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigurationError(`BOOTSTRAP_TOKENS_FILE ${file} is not valid JSON`, { cause });
+  }
+}
+
+/**
+ * Reads and validates the whole configuration from an environment. `readFile` reads files
+ * the environment names (BOOTSTRAP_TOKENS_FILE), relative to the function's code.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  readFile: (name: string) => string = () => {
+    throw new Error("no file reader given");
+  },
+): ActivationConfig {
   const mode = env.DEFAULT_MODE ?? "report";
   if (mode !== "report" && mode !== "enforce") {
     throw new ConfigurationError(`DEFAULT_MODE must be "report" or "enforce", got "${mode}"`);
@@ -218,7 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ActivationConfig {
     ec2Auth,
     allowedAccounts,
     tokenAuth,
-    tokens: parseTokenGrants(json(env, "BOOTSTRAP_TOKENS", [])),
+    tokens: parseTokenGrants(tokenGrantsJson(env, readFile)),
     allowedTags: parseAllowedTags(json(env, "ALLOWED_TAGS", {}), [
       "Name",
       fleetTagKey,
@@ -228,5 +293,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): ActivationConfig {
     ssmMaxAttempts: integer(env, "SSM_MAX_ATTEMPTS", 3, 1, 10),
     retryAfterSeconds: integer(env, "RETRY_AFTER_SECONDS", 2, 1, 300),
     ...(env.SSM_ENDPOINT ? { ssmEndpoint: env.SSM_ENDPOINT } : {}),
+    leaseTableName: required(env, "LEASE_TABLE_NAME"),
+    ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ec2MaxIdentityAgeMinutes: integer(
+      env,
+      "EC2_MAX_IDENTITY_AGE_MINUTES",
+      0,
+      0,
+      MAX_IDENTITY_AGE_MINUTES,
+    ),
+    // At most a third of the lease's grace: the view's safety rests on it (registeredNames.ts).
+    registeredNamesMaxAgeSeconds: integer(
+      env,
+      "REGISTERED_NAMES_MAX_AGE_SECONDS",
+      LEASE_GRACE_SECONDS / 3,
+      0,
+      LEASE_GRACE_SECONDS / 3,
+    ),
   };
 }

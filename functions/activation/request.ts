@@ -32,8 +32,9 @@ export const SIGNATURE_KINDS = ["signature", "pkcs7", "rsa2048"] as const;
 export type SignatureKindName = (typeof SIGNATURE_KINDS)[number];
 
 const MAX_DOCUMENT_BYTES = 4096;
+/** Base64 of {@link MAX_DOCUMENT_BYTES}, with room for line breaks. */
+const MAX_DOCUMENT_CHARS = 2 * MAX_DOCUMENT_BYTES;
 const MAX_SIGNATURE_CHARS = 8192;
-const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 /** The proof a caller presented. */
 export type Proof =
@@ -125,19 +126,11 @@ function parseTags(
         `tag "${key.slice(0, 128)}" may not be set by callers; allowed tag keys: ${allowed.length ? allowed.join(", ") : "none"}`,
       );
     }
-    if (codePoints(value) > 256 || !SSM_NAME_PATTERN.test(value)) {
+    // Length first: nothing longer than SSM accepts reaches a regular expression.
+    if (value.length > 4 * 256 || codePoints(value) > 256 || !SSM_NAME_PATTERN.test(value)) {
       throw new BadRequestError(
         `tag "${key}" value must be at most 256 letters, digits, spaces or _ . : / = + - @`,
       );
-    }
-    const byValue = rule.values?.includes(value) ?? false;
-    const byPattern = rule.pattern !== undefined && wholeMatch(rule.pattern).test(value);
-    if (!byValue && !byPattern) {
-      const allowed = [
-        ...(rule.values ? [`one of ${rule.values.join(", ")}`] : []),
-        ...(rule.pattern ? [`matching ${rule.pattern}`] : []),
-      ].join(" or ");
-      throw new BadRequestError(`tag "${key}" value is not allowed; it must be ${allowed}`);
     }
     tags.push({ Key: key, Value: value });
   }
@@ -171,16 +164,16 @@ function parseProof(headers: Map<string, string[]>): Proof {
         `X-Instance-Identity-Signature-Kind must be one of ${SIGNATURE_KINDS.join(", ")}`,
       );
     }
-    if (signature.length > MAX_SIGNATURE_CHARS || !BASE64.test(signature)) {
+    if (!isBase64(signature, MAX_SIGNATURE_CHARS)) {
       throw new BadRequestError(
         `X-Instance-Identity-Signature must be base64, at most ${MAX_SIGNATURE_CHARS} characters`,
       );
     }
     let decoded: Buffer | undefined;
     if (document !== undefined) {
-      if (!BASE64.test(document)) {
+      if (!isBase64(document, MAX_DOCUMENT_CHARS)) {
         throw new BadRequestError(
-          "X-Instance-Identity-Document must be the base64 of the document",
+          `X-Instance-Identity-Document must be the base64 of the document, at most ${MAX_DOCUMENT_CHARS} characters`,
         );
       }
       const bytes = Buffer.from(document, "base64");
@@ -211,6 +204,57 @@ function parseProof(headers: Map<string, string[]>): Proof {
   const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization);
   if (!match) throw new UnauthenticatedError("Authorization must be: Bearer <bootstrap token>");
   return { method: "token", token: match[1] };
+}
+
+/**
+ * Checks the caller's tag values against the operators' rules. Runs after the proof is
+ * verified, so an unauthenticated caller never gets an operator pattern evaluated; values
+ * were already capped at 256 characters by {@link parseRequest}.
+ */
+export function checkTagValues(
+  tags: ActivationRequest["extraTags"],
+  config: ActivationConfig,
+): void {
+  for (const { Key: key, Value: value } of tags) {
+    const rule = config.allowedTags[key];
+    const byValue = rule.values?.includes(value) ?? false;
+    const byPattern =
+      !byValue && rule.pattern !== undefined && wholeMatch(rule.pattern).test(value);
+    if (!byValue && !byPattern) {
+      const allowed = [
+        ...(rule.values ? [`one of ${rule.values.join(", ")}`] : []),
+        ...(rule.pattern ? [`matching ${rule.pattern}`] : []),
+      ].join(" or ");
+      throw new BadRequestError(`tag "${key}" value is not allowed; it must be ${allowed}`);
+    }
+  }
+}
+
+/**
+ * True if `text` is base64 (whitespace allowed anywhere, up to two `=` of padding at the end)
+ * and at most `maxChars` long. One pass, no backtracking: the old regular expression
+ * (`[A-Za-z0-9+/\s]*={0,2}\s*`) was quadratic on long runs of whitespace.
+ */
+export function isBase64(text: string, maxChars: number): boolean {
+  if (text.length > maxChars) return false;
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const isSpace = c === 0x20 || (c >= 0x09 && c <= 0x0d);
+    if (isSpace) continue;
+    if (c === 0x3d) {
+      if (++padding > 2) return false;
+      continue;
+    }
+    const isAlphabet =
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2b ||
+      c === 0x2f;
+    if (!isAlphabet || padding > 0) return false;
+  }
+  return true;
 }
 
 /** Parses and validates an API Gateway proxy event. Throws 400/401 errors. */

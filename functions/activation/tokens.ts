@@ -21,6 +21,20 @@ export interface BootstrapTokenGrant {
   readonly environment: string;
   /** ISO-8601 instant after which the token is refused. */
   readonly expiresAt: string;
+  /**
+   * Let this token register names shaped like an EC2 instance ID (`i-` + 8 or 17 hex) or a
+   * managed instance ID (`mi-…`). Off by default: such a name taken by a token machine
+   * locks the real instance out of its own ID. @default false
+   */
+  readonly allowInstanceIdNames?: boolean;
+}
+
+/** Names token machines may not take unless their grant says {@link BootstrapTokenGrant.allowInstanceIdNames}. */
+export const INSTANCE_ID_NAME = /^(?:i-(?:[0-9a-f]{8}|[0-9a-f]{17})$|mi-)/;
+
+/** True if `name` looks like an EC2 instance ID or a managed instance ID. */
+export function isInstanceIdName(name: string): boolean {
+  return INSTANCE_ID_NAME.test(name);
 }
 
 /** The shape of every token this package issues. */

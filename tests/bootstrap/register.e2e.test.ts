@@ -263,7 +263,9 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
   });
 
   it("retries API Gateway's own 429 (stage throttling) until a token frees up", async () => {
-    const throttled = await startLocalStack({ apiThrottle: { rateLimit: 2, burstLimit: 1 } });
+    // One token per 4 s: the script starts (bash, curl) well within that on a slow machine, so
+    // its first call meets an empty bucket (at 2/s it was refilled before it arrived).
+    const throttled = await startLocalStack({ apiThrottle: { rateLimit: 0.25, burstLimit: 1 } });
     try {
       // Empty the one-request bucket so that the script's first call is refused by the gateway.
       await fetch(`${throttled.url}/activate?name=x`);
@@ -371,10 +373,15 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
     assert.equal(fs.readFileSync(m.registrationFile, "utf8"), registration);
     assert.deepEqual(m.serviceCalls(), ["stop amazon-ssm-agent", "restart amazon-ssm-agent"]);
 
+    // A token machine's ConnectionLost node may be another machine that comes back: the
+    // name is free for --force only once that node is deregistered (Inactive).
     stack.ssm.setPingStatus(node.InstanceId, "ConnectionLost");
+    const stillHeld = await runScript(REGISTER_SH, ["--name", "web-idem", "--force"], env);
+    assert.equal(stillHeld.code, 6, stillHeld.stderr);
+    stack.ssm.setPingStatus(node.InstanceId, "Inactive");
     const forced = await runScript(REGISTER_SH, ["--name", "web-idem", "--force"], env);
     assert.equal(forced.code, 0, forced.stderr);
-    assert.equal(stack.calls.length, callsAfterFirst + 2);
+    assert.equal(stack.calls.length, callsAfterFirst + 3);
     const calls = m.agentCalls();
     assert.equal(calls.length, 2);
     const last = stack.ssm.activations[stack.ssm.activations.length - 1];

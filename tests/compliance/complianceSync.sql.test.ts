@@ -272,7 +272,7 @@ describe("ComplianceSync SQL over a generated sync folder (DuckDB)", () => {
       );
     });
 
-    it("without a fleet filter, fleet other's machine #7 counts too", async () => {
+    it("without a fleet filter, fleet other's machine #7 counts too (its odd counts as 0)", async () => {
       const rows = await db.rows(query(savedQueries(ALL), "fleet-compliance").sql);
       assert.deepEqual(rows[rows.length - 1], {
         control: "Patch",
@@ -282,8 +282,9 @@ describe("ComplianceSync SQL over a generated sync folder (DuckDB)", () => {
         compliant: 1,
         non_compliant: 3,
         compliant_pct: 25,
+        // #7 says "1e2" critical and " 1 " high: Athena's cast reads neither, so neither counts.
         critical_items: 1,
-        high_items: 3,
+        high_items: 2,
       });
     });
 
@@ -528,7 +529,8 @@ describe("ComplianceSync SQL over a generated sync folder (DuckDB)", () => {
           environment: "dev",
           compliance_mode: "(untagged)",
           instancestatus: "Active",
-          last_seen: at(10.2),
+          // The compliance capture, 0.5 s after the inventory one, though "….500Z" < "…Z".
+          last_seen: at(10.2).replace(/Z$/, ".500Z"),
           days_since_seen: 10,
         },
       ]);

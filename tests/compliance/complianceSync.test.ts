@@ -579,9 +579,10 @@ describe("ComplianceSync component (mocks)", () => {
         syncFormat: "JsonSerDe",
         kmsKeyArn: KEY,
       };
-      assert.deepEqual(home, { name: "kms-fleet", s3Destination: destination });
+      // Named after the fleet (acme), not the component: stacks share accounts.
+      assert.deepEqual(home, { name: "HybridFleet-acme", s3Destination: destination });
       assert.deepEqual(east, {
-        name: "kms-fleet",
+        name: "HybridFleet-acme",
         region: "us-east-1",
         s3Destination: destination,
       });
@@ -625,7 +626,7 @@ describe("ComplianceSync component (mocks)", () => {
         "kms-fleet-custom-antivirusstatus",
       ).inputs;
       assert.equal(custom.name, "custom_antivirusstatus");
-      assert.equal(custom.databaseName, "kms_fleet");
+      assert.equal(custom.databaseName, "hybrid_fleet_acme");
       assert.equal(custom.parameters["projection.accountid.values"], `${ACCOUNT_ID},${OTHER}`);
       assert.equal(custom.parameters["projection.region.values"], `${REGION},us-east-1`);
       assert.equal(
@@ -656,7 +657,7 @@ describe("ComplianceSync component (mocks)", () => {
         "kms-fleet-fleet-compliance",
       );
       assert.match(q.inputs.query, /WHERE t\.fleet = 'acme'/);
-      assert.match(q.inputs.query, /FROM kms_fleet\.aws_compliancesummary s/);
+      assert.match(q.inputs.query, /FROM hybrid_fleet_acme\.aws_compliancesummary s/);
     });
   });
 

@@ -12,12 +12,28 @@
  *   default) each column takes the value of the key whose lower-cased name equals it, with
  *   FALSE only the exact key or the `mapping.<column>` key; numbers come back as text, as in
  *   a `string` column;
- * - Trino functions DuckDB lacks: `from_iso8601_timestamp` and `to_unixtime` as macros.
+ * - Trino functions DuckDB lacks: `from_iso8601_timestamp`, `to_unixtime` and `regexp_like`
+ *   as macros with Trino's meaning;
+ * - Athena's session: time zone UTC (DuckDB would take the machine's), so a time without a
+ *   zone means the same in both.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { GlueTableSpec } from "../../components/complianceSync.sql";
+
+/**
+ * Trino's `from_iso8601_timestamp`: ISO 8601 only (`T` between date and time, optional
+ * seconds, fraction and zone; a missing zone is the session's), an error for anything else.
+ * DuckDB's own cast would also take `2026-03-01 10:00:00` and other forms Athena rejects.
+ */
+const FROM_ISO8601_TIMESTAMP = `CREATE MACRO from_iso8601_timestamp(s) AS CASE
+  WHEN s IS NULL THEN NULL
+  WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?')
+    -- DuckDB's cast needs the seconds that ISO 8601 lets a time leave out.
+    THEN CAST(regexp_replace(s, '^(.{10}T[0-9]{2}:[0-9]{2})(Z|[+-]|$)', '\\1:00\\2') AS TIMESTAMP WITH TIME ZONE)
+  ELSE error('from_iso8601_timestamp: not an ISO 8601 timestamp: "' || s || '"')
+END`;
 
 /** A row with BigInts turned into numbers, so expected rows can be written plainly. */
 export type Row = Record<string, string | number | boolean | null>;
@@ -59,7 +75,10 @@ export class SyncDuckdb {
     const instance = await DuckDBInstance.create(":memory:");
     const db = new SyncDuckdb(await instance.connect());
     await db.exec(`CREATE SCHEMA ${database}`);
-    await db.exec("CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMP WITH TIME ZONE)");
+    await db.exec("SET TimeZone = 'UTC'");
+    await db.exec(FROM_ISO8601_TIMESTAMP);
+    // Trino's regexp_like, like DuckDB's regexp_matches, matches anywhere in the string.
+    await db.exec("CREATE MACRO regexp_like(s, pattern) AS regexp_matches(s, pattern)");
     await db.exec("CREATE MACRO to_unixtime(t) AS epoch(t)");
     await db.exec(
       `CREATE MACRO ci_get(j, name) AS json_extract_string(j, '$."' || list_filter(json_keys(j), k -> lower(k) = name)[1] || '"')`,

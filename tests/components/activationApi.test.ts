@@ -64,10 +64,13 @@ describe("ActivationApi", () => {
       "aws:apigateway/stage:Stage::act-stage",
       "aws:cloudwatch/logGroup:LogGroup::act-access-logs",
       "aws:cloudwatch/logGroup:LogGroup::act-function-logs",
+      "aws:dynamodb/table:Table::act-name-leases",
       "aws:iam/role:Role::act-apigateway-logging",
       "aws:iam/role:Role::act-function",
       "aws:iam/role:Role::act-managed-instance",
       "aws:iam/rolePolicy:RolePolicy::act-function",
+      "aws:iam/rolePolicy:RolePolicy::act-function-lease",
+      "aws:iam/rolePolicy:RolePolicy::act-managed-instance-parameters",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment::act-apigateway-logging",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment::act-managed-instance-core",
       "aws:lambda/function:Function::act-function",
@@ -144,6 +147,32 @@ describe("ActivationApi", () => {
         },
       ],
     });
+    // The lease: item actions on its own table's ARN only; DeleteActivation has no
+    // resource type in the Service Authorization Reference, so "*".
+    const lease = resourceNamed("act-function-lease", "aws:iam/rolePolicy:RolePolicy");
+    assert.equal(lease.inputs.role, "act-function-id");
+    assert.deepEqual(JSON.parse(lease.inputs.policy), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "LeaseNames",
+          Effect: "Allow",
+          Action: [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+          ],
+          Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:act-name-leases`,
+        },
+        {
+          Sid: "DeleteReplacedActivations",
+          Effect: "Allow",
+          Action: "ssm:DeleteActivation",
+          Resource: "*",
+        },
+      ],
+    });
     const trust = JSON.parse(
       resourceNamed("act-function", "aws:iam/role:Role").inputs.assumeRolePolicy,
     );
@@ -186,20 +215,36 @@ describe("ActivationApi", () => {
       EC2_AUTH: "enabled",
       ALLOWED_ACCOUNTS: ACCOUNT_ID,
       TOKEN_AUTH: "enabled",
-      BOOTSTRAP_TOKENS: JSON.stringify([TOKEN_GRANT]),
+      BOOTSTRAP_TOKENS_FILE: "bootstrap-tokens.json",
+      LEASE_TABLE_NAME: "act-name-leases",
+      EC2_MAX_IDENTITY_AGE_MINUTES: "0",
       ALLOWED_TAGS: JSON.stringify({ Team: { values: ["web"] } }),
       SSM_MAX_ATTEMPTS: "3",
       RETRY_AFTER_SECONDS: "2",
     });
     // The code is an esbuild bundle of functions/activation, not a serialized closure.
     const assets = await fn.inputs.code.assets;
-    assert.deepEqual(Object.keys(assets), ["index.js"]);
+    assert.deepEqual(Object.keys(assets).sort(), ["bootstrap-tokens.json", "index.js"]);
+    assert.deepEqual(JSON.parse(await assets["bootstrap-tokens.json"].text), [TOKEN_GRANT]);
     const text: string = await assets["index.js"].text;
     assert.ok(text.length > 10_000);
     assert.ok(text.includes("CreateActivation"));
     assert.ok(!text.includes("@pulumi/pulumi"), "the handler bundle must not contain Pulumi");
     const logs = resourceNamed("act-function-logs");
     assert.equal(logs.inputs.retentionInDays, 90);
+  });
+
+  it("keeps name leases in an on-demand, encrypted table with TTL and point-in-time recovery", () => {
+    const table = resourceNamed("act-name-leases", "aws:dynamodb/table:Table");
+    assert.deepEqual(table.inputs, {
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "name",
+      attributes: [{ name: "name", type: "S" }],
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      tags: {},
+    });
   });
 
   it("serves GET /activate on stage latest through a Lambda proxy integration", () => {
@@ -279,6 +324,50 @@ describe("ActivationApi", () => {
     const { buildLinuxUserData, buildWindowsUserData } = await import("../../components/userData");
     assert.equal(linux, buildLinuxUserData(url));
     assert.equal(windows, buildWindowsUserData(url));
+  });
+
+  it("deploys 1,000 token grants: they ride in the code package, the environment stays under 4 KB", async () => {
+    resetRecorded();
+    const grants = Array.from({ length: 1000 }, (_, i) => ({
+      ...TOKEN_GRANT,
+      id: `site-${String(i).padStart(4, "0")}-web`,
+      sha256: i.toString(16).padStart(64, "0"),
+      namePattern: `site${i}-web-[0-9]{2}`,
+    }));
+    const big = new mod.ActivationApi("big", {
+      fleetName: "acme-prod",
+      environment: "prod",
+      tokenAuth: true,
+      bootstrapTokens: grants,
+      allowedTags: { Team: { values: ["web", "db"] }, CostCentre: { pattern: "[0-9]{4}" } },
+    });
+    await settle(big.functionName);
+    const fn = resourceNamed("big-function", "aws:lambda/function:Function");
+    const variables: Record<string, string> = fn.inputs.environment.variables;
+    // AWS counts every key and value; 4 KB in all (aws-facts.md).
+    const size = Object.entries(variables).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    assert.ok(size < 4096, `environment is ${size} bytes`);
+    assert.ok(size < 1024, `environment is ${size} bytes: it should not grow with the grants`);
+    const file = await (await fn.inputs.code.assets)["bootstrap-tokens.json"].text;
+    assert.equal(JSON.parse(file).length, 1000);
+    assert.ok(file.length > 100_000, "the grants are in the file");
+  });
+
+  it("warns about grants whose pattern admits instance-ID-shaped names", () => {
+    assert.deepEqual(
+      mod.instanceIdPatternWarnings([
+        TOKEN_GRANT,
+        { ...TOKEN_GRANT, id: "broad", namePattern: "[a-z0-9-]+" },
+        { ...TOKEN_GRANT, id: "opted", namePattern: "mi-.*", allowInstanceIdNames: true },
+      ]),
+      [
+        "bootstrapTokens[1] (broad): namePattern [a-z0-9-]+ admits names shaped like instance IDs (i-0123456789abcdef0, i-01234567, mi-0123456789abcdef0); the API refuses such names to its machines unless the grant sets allowInstanceIdNames",
+        "bootstrapTokens[2] (opted): namePattern mi-.* admits names shaped like instance IDs (mi-0123456789abcdef0); and allowInstanceIdNames lets its machines take them: an EC2 instance whose ID a token machine took cannot register",
+      ],
+    );
   });
 
   it("leaves the account-wide API Gateway setting alone when asked", async () => {
@@ -363,6 +452,31 @@ describe("ActivationApi", () => {
         "aws: tag key",
         { modeTagKey: "aws:mode" },
         'ActivationApi: modeTagKey must be 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:; got "aws:mode"',
+      ],
+      [
+        "an unbalanced name pattern that would escape its anchors",
+        { bootstrapTokens: [{ ...TOKEN_GRANT, namePattern: "web-[0-9]{2})|(.*" }] },
+        "ActivationApi: bootstrapTokens[0].namePattern is not a valid regular expression: web-[0-9]{2})|(.*",
+      ],
+      [
+        "a nested-quantifier name pattern",
+        { bootstrapTokens: [{ ...TOKEN_GRANT, namePattern: "(web-?[a-z]+)+" }] },
+        "ActivationApi: bootstrapTokens[0].namePattern repeats a group that itself repeats ((web-?[a-z]+)+), which can take exponential time on a crafted value; rewrite it without nested quantifiers: (web-?[a-z]+)+",
+      ],
+      [
+        "an unbalanced tag pattern",
+        { allowedTags: { Team: { pattern: "a)|(b" } } },
+        "ActivationApi: allowedTags.Team.pattern is not a valid regular expression: a)|(b",
+      ],
+      [
+        "a nested-quantifier tag pattern",
+        { allowedTags: { CostCentre: { pattern: "([0-9]+)*" } } },
+        "ActivationApi: allowedTags.CostCentre.pattern repeats a group that itself repeats (([0-9]+)*), which can take exponential time on a crafted value; rewrite it without nested quantifiers: ([0-9]+)*",
+      ],
+      [
+        "a replay window beyond a year",
+        { ec2MaxIdentityAgeMinutes: 525601 },
+        "ActivationApi: ec2MaxIdentityAgeMinutes must be a whole number from 0 to 525600; got 525601",
       ],
       [
         "bad fleet name",

@@ -55,12 +55,12 @@ describe("component argument schemas", () => {
     [
       "an unknown argument",
       { ...base, throttleRate: 5 },
-      "ActivationApi: throttleRate is not a known key; known: fleetName, fleetTagKey, modeTagKey, defaultMode, environmentTagKey, environment, activationTtlMinutes, throttleRateLimit, throttleBurstLimit, logRetentionDays, ec2Auth, allowedAccounts, tokenAuth, bootstrapTokens, allowedTags, retryAfterSeconds, ssmMaxAttempts, memorySize, manageApiGatewayAccount, tags",
+      "ActivationApi: throttleRate is not a known key; known: fleetName, fleetTagKey, modeTagKey, defaultMode, environmentTagKey, environment, activationTtlMinutes, throttleRateLimit, throttleBurstLimit, logRetentionDays, ec2Auth, allowedAccounts, tokenAuth, bootstrapTokens, allowedTags, retryAfterSeconds, ssmMaxAttempts, ec2MaxIdentityAgeMinutes, memorySize, manageApiGatewayAccount, parameterReadPrefixes, lambdaTrustSourceAccount, apiGatewayTrustSourceAccount, tags",
     ],
     [
       "an unknown token field",
       { ...base, tokenAuth: true, bootstrapTokens: [{ ...TOKEN, name: "x" }] },
-      "ActivationApi: bootstrapTokens[0].name is not a known key; known: id, sha256, expiresAt, environment, namePattern",
+      "ActivationApi: bootstrapTokens[0].name is not a known key; known: id, sha256, expiresAt, environment, namePattern, allowInstanceIdNames",
     ],
     [
       "an unknown allowed-tag field",

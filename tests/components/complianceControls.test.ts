@@ -163,7 +163,12 @@ describe("ComplianceControls component", () => {
         antivirus: {
           mandatory: true,
           severity: "CRITICAL",
-          linux: { serviceName: "clamav-daemon" },
+          linux: {
+            serviceName: "clamav-daemon",
+            definitionsPath: "/var/lib/clamav",
+            definitionsGlob: "daily.c[lv]d main.c[lv]d",
+          },
+          windows: { definitionsGlob: "*.vdm" },
         },
         patch: { mandatory: true, rebootOption: "NoReboot" },
       },
@@ -184,6 +189,9 @@ describe("ComplianceControls component", () => {
       Mode: "enforce",
       Severity: "CRITICAL",
       LinuxServiceName: "clamav-daemon",
+      LinuxDefinitionsPath: "/var/lib/clamav",
+      LinuxDefinitionsGlob: "daily.c[lv]d main.c[lv]d",
+      WindowsDefinitionsGlob: "*.vdm",
     });
     assert.equal(a["cc-antivirus-enforce"].complianceSeverity, "CRITICAL");
     assert.equal(a["cc-antivirus-enforce"].associationName, "acme-prod-antivirus-enforce");
@@ -195,6 +203,22 @@ describe("ComplianceControls component", () => {
       RebootOption: "NoReboot",
     });
     assert.deepEqual(a["cc-cis-report"].targets, modeTargets("report"));
+  });
+
+  it("creates no inventory association with controls.inventory.enabled: false (a node with two inventory associations runs neither)", async () => {
+    const c = await build({ controls: { inventory: { enabled: false } } });
+
+    assert.ok(
+      !resourcesOfType(ASSOCIATION).some((r) => r.inputs.name === "AWS-GatherSoftwareInventory"),
+    );
+    assert.deepEqual(Object.keys(c.associationIds).sort(), [
+      "antivirus-enforce",
+      "antivirus-report",
+      "cis-enforce",
+      "cis-report",
+      "patch-enforce",
+      "patch-report",
+    ]);
   });
 
   it("honours switches, schedules, severities, limits and tag keys per control", async () => {
@@ -570,6 +594,15 @@ describe("validateComplianceControlsArgs", () => {
       ],
     ],
     [
+      "hostile definitions glob",
+      {
+        controls: { antivirus: { linux: { serviceName: "av", definitionsGlob: "*.cvd;reboot" } } },
+      },
+      [
+        'controls.antivirus.linux.definitionsGlob must match ^[A-Za-z0-9_.*?\\[\\]-]{1,100}( [A-Za-z0-9_.*?\\[\\]-]{1,100}){0,9}$, got "*.cvd;reboot"',
+      ],
+    ],
+    [
       "cis scanner",
       { controls: { cis: { scanner: "ciscat" } } },
       ['controls.cis.scanner must be one of openscap, command; got "ciscat"'],
@@ -594,9 +627,12 @@ describe("validateComplianceControlsArgs", () => {
         expected.map((m) => `ComplianceControls: ${m}`),
       );
       for (const e of r.errors) assert.equal(e.name, "ArgumentError");
-      if (withAv) assert.equal(r.warnings.length, 1);
+      if (withAv) assert.equal(r.warnings.length, controls?.inventory === undefined ? 2 : 1);
     });
   }
+
+  const INVENTORY_WARNING =
+    "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set controls.inventory.enabled: false, else true to silence this";
 
   it("warns about risky-but-allowed settings", () => {
     const r = mod.validateComplianceControlsArgs({
@@ -606,15 +642,30 @@ describe("validateComplianceControlsArgs", () => {
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings, [
       "controls.antivirus is enabled but names no agent (linux/windows serviceName or agentPath): every machine will report it NON_COMPLIANT",
+      INVENTORY_WARNING,
       "controls.patch is mandatory with rebootOption RebootIfNeeded: every fleet machine may reboot after patching, whatever its mode tag",
     ]);
     assert.deepEqual(
       mod.validateComplianceControlsArgs({
         ...base,
-        controls: { antivirus: { enabled: false } },
+        controls: { antivirus: { enabled: false }, inventory: { enabled: true } },
       } as Args).warnings,
       [],
     );
+  });
+
+  it("warns about a second inventory association only while inventory is left at its default", () => {
+    const warned = (inventory?: { enabled?: boolean }) =>
+      mod
+        .validateComplianceControlsArgs({
+          ...base,
+          controls: { antivirus: { enabled: false }, ...(inventory ? { inventory } : {}) },
+        } as Args)
+        .warnings.includes(INVENTORY_WARNING);
+    assert.equal(warned(), true);
+    assert.equal(warned({}), true);
+    assert.equal(warned({ enabled: true }), false);
+    assert.equal(warned({ enabled: false }), false);
   });
 
   it("checkSchedule accepts AWS's documented forms", () => {

@@ -179,8 +179,12 @@ describe("stack config", () => {
       allowedAccounts: [],
       tokenAuth: false,
       bootstrapTokens: [],
+      ec2MaxIdentityAgeMinutes: 0,
       allowedTags: {},
       manageApiGatewayAccount: true,
+      parameterReadPrefixes: [],
+      lambdaTrustSourceAccount: true,
+      apiGatewayTrustSourceAccount: false,
       controls: {},
       associationMaxConcurrency: "10%",
       associationMaxErrors: "10%",
@@ -189,6 +193,7 @@ describe("stack config", () => {
       associationOutputPrefix: "association-output",
       complianceSync: true,
       complianceSyncPrefix: "ssm-sync",
+      complianceSyncName: "",
       complianceSyncRegions: [],
       complianceSourceAccounts: [],
       complianceQueryRegions: [],
@@ -242,6 +247,41 @@ describe("stack config", () => {
     assert.equal(loadFleetArgs({ complianceSync: false }, ctx).sync, false);
   });
 
+  it("passes a token's allowInstanceIdNames and the access, trust and naming keys on", () => {
+    const ec2ish = {
+      ...TOKEN,
+      id: "ec2ish",
+      namePattern: "i-[0-9a-f]{17}",
+      allowInstanceIdNames: true,
+    };
+    const args = loadFleetArgs(
+      {
+        tokenAuth: true,
+        bootstrapTokens: [TOKEN, ec2ish],
+        ec2MaxIdentityAgeMinutes: 15,
+        parameterReadPrefixes: ["/acme/fleet/"],
+        lambdaTrustSourceAccount: false,
+        apiGatewayTrustSourceAccount: true,
+        complianceSyncName: "acme-sync",
+        controls: { antivirus: { linux: { definitionsGlob: "daily.c[lv]d" } } },
+      },
+      ctx,
+    );
+    assert.deepEqual(args.bootstrapTokens, [TOKEN, ec2ish]);
+    assert.equal(args.ec2MaxIdentityAgeMinutes, 15);
+    assert.deepEqual(args.parameterReadPrefixes, ["/acme/fleet/"]);
+    assert.equal(args.lambdaTrustSourceAccount, false);
+    assert.equal(args.apiGatewayTrustSourceAccount, true);
+    assert.ok(args.sync);
+    assert.equal(args.sync.syncName, "acme-sync");
+    const byDefault = loadFleetArgs({}, ctx).sync;
+    assert.ok(byDefault);
+    assert.equal(byDefault.syncName, undefined);
+    assert.deepEqual(args.compliance?.controls, {
+      antivirus: { linux: { definitionsGlob: "daily.c[lv]d" } },
+    });
+  });
+
   it("reads strings with get and everything else with getObject, as Pulumi stores them", () => {
     const stored: Record<string, string> = {
       fleetName: "acme",
@@ -285,6 +325,7 @@ describe("stack config", () => {
     "serviceName",
     "agentPath",
     "definitionsPath",
+    "definitionsGlob",
   ];
   const refusals: Array<[string, Record<string, unknown>, string]> = [
     [
@@ -327,12 +368,32 @@ describe("stack config", () => {
       "a token without a hash, with a typo'd field",
       { bootstrapTokens: [{ ...TOKEN, sha256: undefined, sha265: SHA }] },
       "ssm-hybrid-fleet:bootstrapTokens[0].sha256: is required\n" +
-        `ssm-hybrid-fleet:bootstrapTokens[0].sha265: ${known(["id", "sha256", "expiresAt", "environment", "namePattern"])}`,
+        `ssm-hybrid-fleet:bootstrapTokens[0].sha265: ${known(["id", "sha256", "expiresAt", "environment", "namePattern", "allowInstanceIdNames"])}`,
     ],
     [
       "a token holding the token itself",
       { bootstrapTokens: [{ ...TOKEN, sha256: "hft_secret" }] },
       "ssm-hybrid-fleet:bootstrapTokens[0].sha256: must be the token's SHA-256 as 64 lower-case hex characters (never the token itself)",
+    ],
+    [
+      "a token's allowInstanceIdNames that is not a flag",
+      { bootstrapTokens: [{ ...TOKEN, allowInstanceIdNames: "yes" }] },
+      'ssm-hybrid-fleet:bootstrapTokens[0].allowInstanceIdNames: must be true or false; got "yes"',
+    ],
+    [
+      "a negative EC2 identity age",
+      { ec2MaxIdentityAgeMinutes: -1 },
+      "ssm-hybrid-fleet:ec2MaxIdentityAgeMinutes: must be a whole number from 0 to 525600; got -1",
+    ],
+    [
+      "parameter prefixes that are not a list",
+      { parameterReadPrefixes: "/acme/" },
+      'ssm-hybrid-fleet:parameterReadPrefixes: must be a list; got "/acme/"',
+    ],
+    [
+      "a trust flag that is not a flag",
+      { lambdaTrustSourceAccount: "no" },
+      'ssm-hybrid-fleet:lambdaTrustSourceAccount: must be true or false; got "no"',
     ],
     [
       "an allowed tag with neither values nor pattern",
@@ -434,6 +495,11 @@ describe("stack config", () => {
       "a region that is not one",
       { complianceSyncRegions: ["mars-1"] },
       'ssm-hybrid-fleet:complianceSyncRegions: "mars-1" is not an AWS region like ap-southeast-2',
+    ],
+    [
+      "a token name pattern with nested quantifiers",
+      { bootstrapTokens: [{ ...TOKEN, namePattern: "(a+)+" }] },
+      "ssm-hybrid-fleet:bootstrapTokens[0].namePattern: repeats a group that itself repeats ((a+)+), which can take exponential time on a crafted value; rewrite it without nested quantifiers: (a+)+",
     ],
     [
       "stale days under 7",

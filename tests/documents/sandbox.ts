@@ -97,6 +97,15 @@ case $verb in
   *) exit 1 ;;
 esac
 `,
+  service: `#!/bin/sh
+echo "service $*" >> "$FAKE_LOG"
+f="$FAKE_SYSTEMD/$1"
+case $2 in
+  status) [ "$(cat "$f" 2>/dev/null)" = active ] ;;
+  start) [ -f "$f" ] && echo active > "$f" ;;
+  *) exit 1 ;;
+esac
+`,
   aws: `#!/bin/sh
 echo "aws $*" >> "$FAKE_LOG"
 if [ "$1 $2" = "ssm put-compliance-items" ]; then
@@ -124,15 +133,28 @@ cp "$FAKE_HTTP/$name" "$out"
 echo "apt-get $*" >> "$FAKE_LOG"
 [ "$1" = update ] && exit 0
 for a in "$@"; do
+  case $a in /*.deb) [ -n "\${FAKE_DEB_CREATES:-}" ] && touch "$FAKE_DEB_CREATES" && exit 0 ;; esac
+done
+for a in "$@"; do
   case " \${FAKE_PKGS:-} " in *" $a "*)
     if [ "$a" = awscli ]; then cp "$FAKE_BIN/.aws" "$FAKE_BIN/aws" && chmod +x "$FAKE_BIN/aws" && exit 0; fi
     if [ "$a" = openscap-scanner ]; then cp "$FAKE_BIN/.oscap" "$FAKE_BIN/oscap" && chmod +x "$FAKE_BIN/oscap" && exit 0; fi
+    for pf in \${FAKE_PKG_FILES:-}; do [ "\${pf%%=*}" = "$a" ] && echo "<ds/>" > "\${pf#*=}"; done
+    exit 0
   ;; esac
 done
 exit 100
 `,
   oscap: `#!/bin/sh
 echo "oscap $*" >> "$FAKE_LOG"
+if [ "$1" = info ]; then
+  [ -f "$3" ] || exit 1
+  printf '%s\\n' "\${FAKE_OSCAP_PROFILES:-xccdf_org.ssgproject.content_profile_cis:CIS Level 2 Server
+xccdf_org.ssgproject.content_profile_cis_server_l1:CIS Level 1 Server
+xccdf_org.ssgproject.content_profile_cis_workstation_l1:CIS Level 1 Workstation
+xccdf_org.ssgproject.content_profile_standard:Standard}"
+  exit 0
+fi
 res=""; prev=""
 for a in "$@"; do [ "$prev" = "--results" ] && res=$a; prev=$a; done
 cp "$FAKE_OSCAP_RESULTS" "$res"
@@ -140,11 +162,74 @@ exit "\${FAKE_OSCAP_RC:-2}"
 `,
 };
 
+/**
+ * The only machine tools a step may see: the shell and basic text/file utilities. Everything
+ * else (aws, oscap, apt-get, dnf, systemctl, curl, ...) is a fake or absent, so a test never
+ * depends on what happens to be installed here, nor calls a real service.
+ */
+export const BASE_TOOLS = [
+  "sh",
+  "dash",
+  "bash",
+  "awk",
+  "sed",
+  "grep",
+  "cat",
+  "cp",
+  "mv",
+  "rm",
+  "mkdir",
+  "mktemp",
+  "date",
+  "tr",
+  "cut",
+  "head",
+  "tail",
+  "wc",
+  "sort",
+  "find",
+  "stat",
+  "chmod",
+  "touch",
+  "ls",
+  "sha256sum",
+  "od",
+  "iconv",
+  "env",
+  "dirname",
+  "basename",
+  "uname",
+  "printf",
+  "tee",
+  "sleep",
+  "true",
+  "false",
+  "expr",
+  "readlink",
+  "ln",
+  "xargs",
+  "id",
+  "cksum",
+] as const;
+
+/** A directory of symlinks to {@link BASE_TOOLS}, resolved once from the machine's /usr/bin:/bin. */
+function baseToolsDir(into: string): string {
+  fs.mkdirSync(into, { recursive: true });
+  for (const tool of BASE_TOOLS) {
+    const found = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
+    if (!found) throw new Error(`sandbox: basic tool ${tool} is missing from /usr/bin and /bin`);
+    fs.symlinkSync(found, path.join(into, tool));
+  }
+  return into;
+}
+
 /** A fresh sandbox: fake tools, state folders, and helpers to run a step in it. */
 export class Sandbox {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "hfdoc-"));
   readonly bin = path.join(this.root, "bin");
+  readonly sysbin = path.join(this.root, "sysbin");
   readonly systemd = path.join(this.root, "systemd");
+  readonly systemdRun = path.join(this.root, "run/systemd/system");
   readonly out = path.join(this.root, "out");
   readonly http = path.join(this.root, "http");
   readonly s3 = path.join(this.root, "s3");
@@ -153,10 +238,19 @@ export class Sandbox {
   env: Record<string, string> = {};
 
   constructor(opts: { aws?: boolean; oscap?: boolean } = {}) {
-    for (const d of [this.bin, this.systemd, this.out, this.http, this.s3, this.state]) {
+    for (const d of [
+      this.bin,
+      this.systemd,
+      this.systemdRun,
+      this.out,
+      this.http,
+      this.s3,
+      this.state,
+    ]) {
       fs.mkdirSync(d, { recursive: true });
     }
     fs.writeFileSync(this.log, "");
+    baseToolsDir(this.sysbin);
     for (const [name, body] of Object.entries(FAKES)) {
       // Hidden copies let the fake package manager "install" aws/oscap later.
       const installed =
@@ -219,7 +313,19 @@ export class Sandbox {
       cwd: this.root,
       encoding: "utf8",
       env: {
-        PATH: `${this.bin}:/usr/bin:/bin`,
+        PATH: `${this.bin}:${this.sysbin}`,
+        // Sealed from the machine: no absolute-path CLI lookups, no credentials, no IMDS.
+        HF_AWS_PATHS: "",
+        HF_SCAP_CONTENT_DIR: path.join(this.root, "scap-content"),
+        // systemd "booted" unless a test removes this folder.
+        HF_SYSTEMD_RUN_DIR: this.systemdRun,
+        HF_INITD_DIR: path.join(this.root, "etc/init.d"),
+        AWS_ACCESS_KEY_ID: "AKIASANDBOXEXAMPLE00",
+        AWS_SECRET_ACCESS_KEY: "sandbox-secret-not-a-real-key",
+        AWS_SESSION_TOKEN: "sandbox-session",
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: path.join(this.root, "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, "no-aws-credentials"),
         HOME: this.root,
         TMPDIR: this.root,
         LANG: "C",

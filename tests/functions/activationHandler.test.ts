@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateActivationCommand,
   DescribeInstanceInformationCommand,
@@ -8,6 +9,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { createActivationHandler, type IdentityVerifier } from "../../functions/activation/handler";
 import { hashToken } from "../../functions/activation/tokens";
+import { startLocalLeaseTable, type LocalLeaseTable } from "../../local/leaseTable";
 import {
   baseConfig,
   event,
@@ -21,6 +23,8 @@ import {
 // mockClient stubs SSMClient.prototype.send for every instance: create it per suite and
 // restore it, so suites that use the real client against a local fake are unaffected.
 let ssmMock: ReturnType<typeof mockClient>;
+// The name lease runs against dynalite (a real DynamoDB implementation), a fresh table per test.
+let leases: LocalLeaseTable;
 const CODE = "SECRETcodeXYZ1234567890";
 
 class IdentityVerificationError extends Error {
@@ -59,6 +63,7 @@ function makeHandler(overrides: Record<string, string> = {}) {
     config: baseConfig(overrides),
     region: "ap-southeast-2",
     verifyIdentity: fakeVerifier,
+    leases: { client: leases.client, table: leases.tableName },
     clock: () => NOW,
     log: logs.sink,
   });
@@ -74,7 +79,8 @@ describe("activation handler", () => {
     ssmMock = mockClient(SSMClient);
   });
   after(() => ssmMock.restore());
-  beforeEach(() => {
+  beforeEach(async () => {
+    leases = await startLocalLeaseTable();
     ssmMock.reset();
     ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
     ssmMock.on(CreateActivationCommand).resolves({
@@ -82,6 +88,7 @@ describe("activation handler", () => {
       ActivationCode: CODE,
     });
   });
+  afterEach(async () => leases.close());
 
   describe("success", () => {
     it("issues a single-use activation named after a proven EC2 instance", async () => {
@@ -117,9 +124,27 @@ describe("activation handler", () => {
       });
       const describe = ssmMock.commandCalls(DescribeInstanceInformationCommand);
       assert.deepEqual(describe[0].args[0].input, {
-        Filters: [{ Key: "tag:Name", Values: [INSTANCE.instanceId] }],
+        Filters: [
+          { Key: "ResourceType", Values: ["ManagedInstance"] },
+          { Key: "PingStatus", Values: ["Online", "ConnectionLost"] },
+        ],
         MaxResults: 50,
         NextToken: undefined,
+      });
+      const lease = await leases.client.send(
+        new GetItemCommand({
+          TableName: leases.tableName,
+          Key: { name: { S: INSTANCE.instanceId } },
+        }),
+      );
+      assert.deepEqual(lease.Item, {
+        name: { S: INSTANCE.instanceId },
+        principal: { S: `ec2:${FLEET_ACCOUNT}:${INSTANCE.instanceId}` },
+        leaseToken: lease.Item?.leaseToken,
+        activationId: { S: "e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE" },
+        // The activation's expiry (13:00) plus the 15-minute grace, in epoch seconds.
+        expiresAt: { N: String(Date.parse("2026-11-28T13:15:00Z") / 1000) },
+        updatedAt: { S: NOW.toISOString() },
       });
       const issued = logs.lines
         .map((l) => JSON.parse(l))
@@ -136,6 +161,7 @@ describe("activation handler", () => {
         config: baseConfig({ ACTIVATION_TTL_MINUTES: "15" }),
         region: "ap-southeast-2",
         verifyIdentity: fakeVerifier,
+        leases: { client: leases.client, table: leases.tableName },
         clock: () => now,
         log: () => undefined,
       });
@@ -192,11 +218,12 @@ describe("activation handler", () => {
       assert.equal(res.statusCode, 200, res.body);
     });
 
-    it("lets a stale (ConnectionLost) holder of the name not block", async () => {
+    it("409 for a registered ConnectionLost holder of the name (it may come back)", async () => {
       ssmMock.on(DescribeInstanceInformationCommand).resolves({
         InstanceInformationList: [
           {
             InstanceId: "mi-0123456789abcdef0",
+            Name: INSTANCE.instanceId,
             PingStatus: "ConnectionLost",
             ResourceType: "ManagedInstance",
           },
@@ -204,7 +231,20 @@ describe("activation handler", () => {
       });
       const { handler } = makeHandler();
       const res = await handler(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
-      assert.equal(res.statusCode, 200);
+      assert.equal(res.statusCode, 409, res.body);
+      assert.match(
+        body(res).message,
+        /mi-0123456789abcdef0, which is registered \(ConnectionLost\)/,
+      );
+      assert.equal(ssmMock.commandCalls(CreateActivationCommand).length, 0);
+      // The refused request gave the lease back: the name is not locked by a refusal.
+      const lease = await leases.client.send(
+        new GetItemCommand({
+          TableName: leases.tableName,
+          Key: { name: { S: INSTANCE.instanceId } },
+        }),
+      );
+      assert.equal(lease.Item, undefined);
     });
   });
 
@@ -256,13 +296,13 @@ describe("activation handler", () => {
       ],
       [
         "tag value not allowed",
-        event({ name: "a", "tag.Team": "ops" }, ec2Headers(INSTANCE)),
+        event({ name: INSTANCE.instanceId, "tag.Team": "ops" }, ec2Headers(INSTANCE)),
         400,
         /must be one of web, db/,
       ],
       [
         "tag value pattern",
-        event({ name: "a", "tag.CostCentre": "12" }, ec2Headers(INSTANCE)),
+        event({ name: INSTANCE.instanceId, "tag.CostCentre": "12" }, ec2Headers(INSTANCE)),
         400,
         /matching \[0-9\]\{4\}/,
       ],
@@ -370,6 +410,77 @@ describe("activation handler", () => {
       });
     }
 
+    it("checks the proof before any operator pattern: an unproven caller's tag value is never matched", async () => {
+      const { handler } = makeHandler();
+      // A value the CostCentre pattern refuses, sent without proof: 401, not the pattern's 400.
+      const res = await handler(event({ name: "web-1", "tag.CostCentre": "1".repeat(31) + "a" }));
+      assert.equal(res.statusCode, 401, res.body);
+      // The same value with a valid proof reaches the pattern.
+      const proven = await handler(
+        event(
+          { name: "web-1", "tag.CostCentre": "1".repeat(31) + "a" },
+          { Authorization: `Bearer ${GOOD_TOKEN}` },
+        ),
+      );
+      assert.equal(proven.statusCode, 400, proven.body);
+      assert.match(body(proven).message, /must be a value matching|matching \[0-9\]\{4\}/);
+    });
+
+    it("403 for a token machine asking for an EC2- or mi-shaped name, unless its grant opts in", async () => {
+      const grant = (allow: boolean) =>
+        JSON.stringify([
+          {
+            id: "broad",
+            sha256: hashToken(GOOD_TOKEN),
+            namePattern: "[a-z0-9-]+",
+            environment: "dev",
+            expiresAt: "2030-01-01T00:00:00Z",
+            ...(allow ? { allowInstanceIdNames: true } : {}),
+          },
+        ]);
+      const strict = makeHandler({ BOOTSTRAP_TOKENS: grant(false) }).handler;
+      for (const name of ["i-0123456789abcdef0", "i-01234567", "mi-0123456789abcdef0", "mi-x"]) {
+        const res = await strict(event({ name }, { Authorization: `Bearer ${GOOD_TOKEN}` }));
+        assert.equal(res.statusCode, 403, name);
+        assert.equal(
+          body(res).message,
+          `bootstrap token broad may not register "${name}": names shaped like an EC2 instance ID or managed instance ID (i-…, mi-…) need allowInstanceIdNames on the grant`,
+        );
+      }
+      // Not instance-ID-shaped: 16 hex digits, upper case, a longer prefix.
+      for (const name of ["i-0123456789abcdef", "ami-0123", "web-i-01234567"]) {
+        const res = await strict(event({ name }, { Authorization: `Bearer ${GOOD_TOKEN}` }));
+        assert.equal(res.statusCode, 200, `${name}: ${res.body}`);
+      }
+      const optedIn = makeHandler({ BOOTSTRAP_TOKENS: grant(true) }).handler;
+      const res = await optedIn(
+        event({ name: "i-0123456789abcdef1" }, { Authorization: `Bearer ${GOOD_TOKEN}` }),
+      );
+      assert.equal(res.statusCode, 200, res.body);
+    });
+
+    it("refuses identity documents older than ec2MaxIdentityAgeMinutes, and only then", async () => {
+      const started = (minutesAgo: number) => ({
+        ...INSTANCE,
+        pendingTime: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
+      });
+      const windowed = makeHandler({ EC2_MAX_IDENTITY_AGE_MINUTES: "30" }).handler;
+      const fresh = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(started(29))));
+      assert.equal(fresh.statusCode, 200, fresh.body);
+      const stale = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(started(31))));
+      assert.equal(stale.statusCode, 403);
+      assert.equal(
+        body(stale).message,
+        `the instance identity document's pendingTime (2026-11-28T11:29:00.000Z) is older than 30 minutes (ec2MaxIdentityAgeMinutes)`,
+      );
+      const missing = await windowed(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
+      assert.equal(missing.statusCode, 403);
+      // 0 (the default) is off: a year-old start is fine.
+      const off = makeHandler().handler;
+      const old = await off(event({ name: INSTANCE.instanceId }, ec2Headers(started(525_600))));
+      assert.equal(old.statusCode, 200, old.body);
+    });
+
     it("403 when EC2 proof is switched off, and when token proof is switched off", async () => {
       const ec2Off = makeHandler({ EC2_AUTH: "disabled" }).handler;
       const res1 = await ec2Off(event({ name: INSTANCE.instanceId }, ec2Headers(INSTANCE)));
@@ -390,9 +501,10 @@ describe("activation handler", () => {
         .resolvesOnce({
           InstanceInformationList: [
             {
-              InstanceId: "i-0abc1234def567890",
+              InstanceId: "mi-00000000000000001",
+              Name: "web-1",
               PingStatus: "Online",
-              ResourceType: "EC2Instance",
+              ResourceType: "ManagedInstance",
             },
           ],
           NextToken: "page2",
@@ -401,6 +513,7 @@ describe("activation handler", () => {
           InstanceInformationList: [
             {
               InstanceId: "mi-0123456789abcdef0",
+              Name: INSTANCE.instanceId,
               PingStatus: "Online",
               ResourceType: "ManagedInstance",
             },
@@ -411,7 +524,7 @@ describe("activation handler", () => {
       assert.equal(res.statusCode, 409);
       assert.match(
         body(res).message,
-        /held by managed instance mi-0123456789abcdef0, which is registered and Online/,
+        /held by managed instance mi-0123456789abcdef0, which is registered \(Online\)/,
       );
       const pages = ssmMock
         .commandCalls(DescribeInstanceInformationCommand)

@@ -16,8 +16,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { loadConfig } from "../../functions/activation/config";
 import { createActivationHandler } from "../../functions/activation/handler";
-import { hashToken } from "../../functions/activation/tokens";
+import { hashToken, isInstanceIdName } from "../../functions/activation/tokens";
 import { verifyInstanceIdentity } from "../../identity/verify";
+import { startLocalLeaseTable, type LocalLeaseTable } from "../../local/leaseTable";
 import { event } from "./activationTestKit";
 
 const FIX = path.join(__dirname, "..", "fixtures", "identity");
@@ -49,10 +50,13 @@ const FIXTURES: Fixture[] = [
 // 01 and 02 are in allowed accounts; 03's account is not, so its valid proofs must get 403.
 const ALLOWED = [FIXTURES[0].accountId, FIXTURES[1].accountId];
 const GOOD_TOKEN = `hft_${"Q".repeat(20)}${"z".repeat(23)}`;
+/** Granted a broad pattern that admits EC2- and mi-shaped names, without the opt-in. */
+const BROAD_TOKEN = `hft_${"R".repeat(20)}${"y".repeat(23)}`;
 const CODE = "ACTIVATIONcode0123456789";
 
 const config = loadConfig({
   MANAGED_INSTANCE_ROLE_NAME: "role",
+  LEASE_TABLE_NAME: "leases",
   FLEET_NAME: "fleet",
   ENVIRONMENT: "dev",
   ALLOWED_ACCOUNTS: ALLOWED.join(","),
@@ -65,8 +69,18 @@ const config = loadConfig({
       environment: "dev",
       expiresAt: "2099-01-01T00:00:00Z",
     },
+    {
+      id: "t2",
+      sha256: hashToken(BROAD_TOKEN),
+      namePattern: "[a-z0-9-]+",
+      environment: "dev",
+      expiresAt: "2099-01-01T00:00:00Z",
+    },
   ]),
-  ALLOWED_TAGS: JSON.stringify({ Team: { values: ["web", "db"] } }),
+  ALLOWED_TAGS: JSON.stringify({
+    Team: { values: ["web", "db"] },
+    CostCentre: { pattern: "[0-9]{4}" },
+  }),
 });
 
 /** A generated request and whether it deserves an activation. */
@@ -76,6 +90,8 @@ interface Case {
   /** true: must be 200; false: must not be; undefined: either, but only for a correct name. */
   readonly valid: boolean | undefined;
   readonly secrets: string[];
+  /** Who would hold the name's lease if this request succeeded. */
+  readonly principal?: string;
 }
 
 const flipByte = (buf: Buffer, at: number, xor: number): Buffer => {
@@ -89,6 +105,8 @@ const anyName = fc.oneof(
   fc.string({ maxLength: 300, unit: "grapheme" }),
   fc.string({ maxLength: 20 }),
   fc.constantFrom("", " ", "a;b", "$(id)", "web-1\n", "i-0c5541936caf78c12 ", "a".repeat(257)),
+  // Shaped like EC2 and managed instance IDs: refused to token machines without the opt-in.
+  fc.constantFrom("i-0123456789abcdef0", "i-01234567", "mi-0123456789abcdef0", "mi-x"),
   okName,
   fc.constantFrom(...FIXTURES.map((f) => f.instanceId)),
 );
@@ -97,12 +115,28 @@ const extraParams = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom({ "tag.Team": "web" }, { "tag.Team": "db" }) },
   {
     weight: 1,
+    arbitrary: fc.constantFrom(
+      { "tag.CostCentre": "1234" },
+      // Over-long and pattern-hostile values: refused cheaply (length cap, after the proof).
+      { "tag.CostCentre": "1".repeat(300) },
+      { "tag.CostCentre": "1".repeat(30) + "!" },
+    ),
+  },
+  {
+    weight: 1,
     arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), {
       maxKeys: 3,
     }),
   },
 );
 const casing = (h: string, upper: boolean) => (upper ? h.toUpperCase() : h);
+/** True if the extra parameters are all allowed tags with allowed values. */
+const extrasOk = (extra: Record<string, string>): boolean =>
+  Object.entries(extra).every(
+    ([k, v]) =>
+      (k === "tag.Team" && ["web", "db"].includes(v)) ||
+      (k === "tag.CostCentre" && /^[0-9]{4}$/.test(v)),
+  );
 
 const ec2Case: fc.Arbitrary<Case> = fc
   .record({
@@ -138,7 +172,7 @@ const ec2Case: fc.Arbitrary<Case> = fc
       unknown = true;
     }
     const name = nameKind === "own" ? fx.instanceId : otherName;
-    const extraOk = Object.keys(extra).every((k) => k === "tag.Team");
+    const extraOk = extrasOk(extra);
     const proper = name === fx.instanceId && ALLOWED.includes(fx.accountId) && extraOk;
     const headers: Record<string, string> = {
       [casing("X-Instance-Identity-Signature", upper)]: blob,
@@ -148,13 +182,14 @@ const ec2Case: fc.Arbitrary<Case> = fc
         : {}),
     };
     const valid = certainlyInvalid || !proper ? false : unknown ? undefined : true;
-    return { query: { ...extra, name }, headers, valid, secrets: [] };
+    return { query: { ...extra, name }, headers, valid, secrets: [], principal: fx.instanceId };
   });
 
 const tokenCase: fc.Arbitrary<Case> = fc
   .record({
     token: fc.oneof(
       fc.constant(GOOD_TOKEN),
+      fc.constant(BROAD_TOKEN),
       fc.stringMatching(/^hft_[A-Za-z0-9_-]{43}$/),
       fc.string({ maxLength: 60 }),
       fc.constant(GOOD_TOKEN.slice(0, -1) + "y"),
@@ -164,14 +199,18 @@ const tokenCase: fc.Arbitrary<Case> = fc
     extra: extraParams,
   })
   .map(({ token, name, scheme, extra }) => {
-    const extraOk = Object.keys(extra).every((k) => k === "tag.Team");
+    const extraOk = extrasOk(extra);
     const bearer = /^bearer +$/i.test(scheme);
-    const valid = bearer && token === GOOD_TOKEN && /^web-[0-9]+$/.test(name) && extraOk;
+    const nameOk =
+      (token === GOOD_TOKEN && /^web-[0-9]+$/.test(name)) ||
+      (token === BROAD_TOKEN && /^[a-z0-9-]{1,256}$/.test(name) && !isInstanceIdName(name));
+    const valid = bearer && nameOk && extraOk;
     return {
       query: { ...extra, name },
       headers: { Authorization: `${scheme}${token}` },
       valid,
       secrets: [token],
+      principal: token,
     };
   });
 
@@ -202,12 +241,17 @@ const junkCase: fc.Arbitrary<Case> = fc
 
 describe("activation handler, property-based (real identity verifier, real signed documents)", () => {
   let ssmMock: ReturnType<typeof mockClient>;
-  before(() => {
+  let leases: LocalLeaseTable;
+  before(async () => {
+    leases = await startLocalLeaseTable("leases");
     ssmMock = mockClient(SSMClient);
     ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
     ssmMock.on(CreateActivationCommand).resolves({ ActivationId: "a1", ActivationCode: CODE });
   });
-  after(() => ssmMock.restore());
+  after(async () => {
+    ssmMock.restore();
+    await leases.close();
+  });
 
   it("10,000 generated requests: no 5xx, CreateActivation only for valid proven requests, no secret logged", async () => {
     const lines: string[] = [];
@@ -216,23 +260,33 @@ describe("activation handler, property-based (real identity verifier, real signe
       config,
       region: "ap-southeast-2",
       verifyIdentity: verifyInstanceIdentity,
+      leases: { client: leases.client, table: leases.tableName },
       log: (l) => lines.push(l),
     });
     const seen = { ok: 0, refused: 0 };
+    // A model of the name leases: a name once issued stays with its principal in this run.
+    const holders = new Map<string, string>();
     await fc.assert(
       fc.asyncProperty(fc.oneof(ec2Case, tokenCase, junkCase), async (c) => {
         const before = ssmMock.commandCalls(CreateActivationCommand).length;
         lines.length = 0;
         const res = await handler(event(c.query, c.headers));
+        const name = String(c.query.name);
+        const heldByOther = holders.has(name) && holders.get(name) !== c.principal;
         const created = ssmMock.commandCalls(CreateActivationCommand).length - before;
         assert.ok(res.statusCode < 500, `${res.statusCode} ${res.body}`);
         assert.equal(created, res.statusCode === 200 ? 1 : 0);
-        if (c.valid === true) assert.equal(res.statusCode, 200, res.body);
+        if (c.valid === true && !heldByOther) {
+          assert.equal(res.statusCode, 200, `${JSON.stringify(c)} ${res.body}`);
+        }
+        if (c.valid === true && heldByOther) assert.equal(res.statusCode, 409, res.body);
         if (c.valid === false) assert.notEqual(res.statusCode, 200, JSON.stringify(c));
         if (res.statusCode === 200) {
           const input = ssmMock.commandCalls(CreateActivationCommand).at(-1)!.args[0].input;
           assert.equal(input.DefaultInstanceName, c.query.name);
           assert.equal(input.RegistrationLimit, 1);
+          assert.ok(!heldByOther, `a leased name was issued to another principal: ${name}`);
+          holders.set(name, c.principal ?? "");
           seen.ok++;
         } else {
           seen.refused++;

@@ -24,6 +24,7 @@ export function baseEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     EC2_AUTH: "enabled",
     ALLOWED_ACCOUNTS: FLEET_ACCOUNT,
     TOKEN_AUTH: "enabled",
+    LEASE_TABLE_NAME: "hybrid-fleet-name-leases",
     BOOTSTRAP_TOKENS: JSON.stringify([
       {
         id: "dc1-web",

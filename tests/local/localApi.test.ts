@@ -23,6 +23,8 @@ const CONTRACT_VARS = [
   "AWS_SECRET_ACCESS_KEY",
   "AWS_EC2_METADATA_DISABLED",
   "SSM_ENDPOINT",
+  "DYNAMODB_ENDPOINT",
+  "LEASE_TABLE_NAME",
   "MANAGED_INSTANCE_ROLE_NAME",
   "FLEET_TAG_KEY",
   "FLEET_NAME",
@@ -168,9 +170,13 @@ describe("local activation API", () => {
       assert.equal(again.status, 409, again.body);
       assert.equal(JSON.parse(again.body).error !== undefined, true);
 
+      // A ConnectionLost node may come back: the name stays taken until it is deregistered.
       local.ssm.setPingStatus(node.InstanceId, "ConnectionLost");
       const afterLoss = await withToken("dc1-web-01");
-      assert.equal(afterLoss.status, 200, afterLoss.body);
+      assert.equal(afterLoss.status, 409, afterLoss.body);
+      local.ssm.setPingStatus(node.InstanceId, "Inactive");
+      const afterDeregistration = await withToken("dc1-web-01");
+      assert.equal(afterDeregistration.status, 200, afterDeregistration.body);
     });
 
     it("accepts a genuine EC2 identity document and rsa2048 signature through the gateway", async () => {

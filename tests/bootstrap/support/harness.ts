@@ -11,6 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "../../../local/fakeSsm";
 import { localHandlerEnv } from "../../../local/apiLocal";
+import { startLocalLeaseTable, type LocalLeaseTable } from "../../../local/leaseTable";
 import { hashToken } from "../../../functions/activation/tokens";
 
 /** Repository root. */
@@ -41,6 +42,8 @@ export interface LocalStack {
   /** API URL (`…/latest`). */
   readonly url: string;
   readonly ssm: FakeSsm;
+  /** The name-lease table (dynalite). */
+  readonly leases: LocalLeaseTable;
   /** Every call that reached the handler, in order. */
   readonly calls: ApiCall[];
   /** Makes the next `count` handler calls answer `status` (e.g. 429, 503) with Retry-After. */
@@ -59,9 +62,12 @@ export interface LocalStackOptions {
 }
 
 /** The handler environment the suite uses (see the API contract). */
-export function handlerEnv(ssmEndpoint: string): Record<string, string> {
+export function handlerEnv(
+  ssmEndpoint: string,
+  leases?: { endpoint: string; tableName: string },
+): Record<string, string> {
   return {
-    ...localHandlerEnv(ssmEndpoint),
+    ...localHandlerEnv(ssmEndpoint, leases?.endpoint, leases?.tableName),
     AWS_REGION: REGION,
     MANAGED_INSTANCE_ROLE_NAME: "hybrid-fleet-test-managed-instance",
     FLEET_NAME: "hybrid-fleet-test",
@@ -77,6 +83,8 @@ export function handlerEnv(ssmEndpoint: string): Record<string, string> {
     ]),
     ALLOWED_TAGS: JSON.stringify({ Team: { values: ["ops", "web"] } }),
     RETRY_AFTER_SECONDS: "1",
+    // The suite registers nodes behind the API's back (putInstance): see them at once.
+    REGISTERED_NAMES_MAX_AGE_SECONDS: "0",
   };
 }
 
@@ -114,7 +122,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     iamRoles: [env0.MANAGED_INSTANCE_ROLE_NAME],
     throttle: options.ssmThrottle,
   });
-  const handler = await loadHandler({ ...handlerEnv(ssm.url), ...options.env });
+  const leases = await startLocalLeaseTable();
+  const handler = await loadHandler({ ...handlerEnv(ssm.url, leases), ...options.env });
   const calls: ApiCall[] = [];
   const injected: Array<{ status: number; retryAfter?: number }> = [];
   const wrapped: ProxyHandler = async (
@@ -158,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     url: api.url,
     ssm,
+    leases,
     calls,
     injectNext(count, status, retryAfter) {
       for (let i = 0; i < count; i++) injected.push({ status, retryAfter });
@@ -165,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     close: async () => {
       console.log = consoleLog;
       await api.close();
+      await leases.close();
       await ssm.close();
     },
   };
