@@ -502,6 +502,11 @@ describe("stack config", () => {
       "ssm-hybrid-fleet:bootstrapTokens[0].namePattern: repeats a group that itself repeats ((a+)+), which can take exponential time on a crafted value; rewrite it without nested quantifiers: (a+)+",
     ],
     [
+      "an allowed tag pattern with nested quantifiers",
+      { allowedTags: { Team: { pattern: "(a+)+" } } },
+      "ssm-hybrid-fleet:allowedTags.Team.pattern: repeats a group that itself repeats ((a+)+), which can take exponential time on a crafted value; rewrite it without nested quantifiers: (a+)+",
+    ],
+    [
       "stale days under 7",
       { complianceStaleDays: 1 },
       "ssm-hybrid-fleet:complianceStaleDays: must be a whole number of days from 7 to 3650, got 1",
