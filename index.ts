@@ -6,15 +6,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HybridFleet } from "./components/hybridFleet";
 import { PROJECT } from "./config/schema";
-import { loadFleetArgs } from "./config/stackConfig";
+import { loadFleetArgs, readConfigValues } from "./config/stackConfig";
 
 const config = new pulumi.Config(PROJECT);
-const args = loadFleetArgs((key) => config.get(key), {
+const presentKeys = Object.keys(pulumi.runtime.allConfig())
+  .filter((k) => k.startsWith(`${PROJECT}:`))
+  .map((k) => k.slice(PROJECT.length + 1));
+const { settings, ...args } = loadFleetArgs(readConfigValues(config, presentKeys), {
   project: pulumi.getProject(),
   stack: pulumi.getStack(),
-  presentKeys: Object.keys(pulumi.runtime.allConfig())
-    .filter((k) => k.startsWith(`${PROJECT}:`))
-    .map((k) => k.slice(PROJECT.length + 1)),
 });
 
 const fleet = new HybridFleet("fleet", args);
@@ -38,7 +38,7 @@ export const linuxUserData = fleet.activationApi.linuxUserData;
 /** EC2 user data for Windows machines (a `<powershell>` block). */
 export const windowsUserData = fleet.activationApi.windowsUserData;
 /** The fleet tag every registered machine carries. */
-export const fleetTag = { key: args.settings.fleetTagKey, value: args.settings.fleetName };
+export const fleetTag = { key: settings.fleetTagKey, value: settings.fleetName };
 
 /** Bucket holding association command output. */
 export const associationOutputBucket = fleet.complianceControls.outputBucketName;

@@ -7,7 +7,9 @@ import {
 } from "../functions/activation/config";
 import { LEASE_HASH_KEY, LEASE_TTL_ATTRIBUTE } from "../functions/activation/lease";
 import { wholeMatch, type BootstrapTokenGrant } from "../functions/activation/tokens";
+import { ActivationApiArgsSchema, LOG_RETENTION_DAYS } from "./activationApi.schema";
 import { activationLeasePolicy } from "./activationLease.policies";
+import { formatPath, schemaProblems } from "./argsSchema";
 import { bundleFunction } from "./bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
@@ -22,11 +24,7 @@ import {
   managedInstanceTrustPolicy,
 } from "./policies";
 
-/** CloudWatch Logs' accepted retention periods, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
+export { LOG_RETENTION_DAYS };
 
 /** The stage the API is served on: the seed's call shape is `https://<api>/latest/activate`. */
 export const STAGE_NAME = "latest";
@@ -110,6 +108,9 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
   const fail = (field: string, problem: string): never => {
     throw new ArgumentError("ActivationApi", field, problem);
   };
+  // Shape, types, enums and ranges: the schema the stack config shares.
+  const [first] = schemaProblems(ActivationApiArgsSchema, args);
+  if (first) fail(formatPath(first.path), first.problem);
   for (const field of ["fleetName", "environment"] as const) {
     if (!args[field] || !TAG_VALUE.test(args[field])) {
       fail(field, "must be 1-256 letters, digits, spaces or _ . : / = + - @");
@@ -124,31 +125,7 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
       );
     }
   }
-  if (args.defaultMode !== undefined && !["report", "enforce"].includes(args.defaultMode)) {
-    fail("defaultMode", `must be one of report, enforce; got "${args.defaultMode}"`);
-  }
-  const intIn = (field: keyof ActivationApiArgs, min: number, max: number): void => {
-    const v = args[field];
-    if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)) {
-      fail(field, `must be a whole number from ${min} to ${max}; got ${String(v)}`);
-    }
-  };
-  intIn("activationTtlMinutes", 1, 43200);
-  intIn("throttleRateLimit", 1, 10000);
-  intIn("throttleBurstLimit", 1, 5000);
-  intIn("retryAfterSeconds", 1, 300);
-  intIn("ssmMaxAttempts", 1, 10);
-  intIn("memorySize", 128, 10240);
-  intIn("ec2MaxIdentityAgeMinutes", 0, 525600);
-  if (
-    args.logRetentionDays !== undefined &&
-    !(LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionDays)
-  ) {
-    fail(
-      "logRetentionDays",
-      `must be one of ${LOG_RETENTION_DAYS.join(", ")}; got ${args.logRetentionDays}`,
-    );
-  }
+  // Prefix syntax (beyond the schema's "a list of strings"): parameterAccess.ts owns it.
   (args.parameterReadPrefixes ?? []).forEach((prefix, i) => {
     const problem = parameterPrefixProblem(prefix);
     if (problem !== undefined) fail(`parameterReadPrefixes[${i}]`, problem);

@@ -7,6 +7,12 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { formatPath, schemaProblems } from "./argsSchema";
+import {
+  ASSOCIATION_SEVERITIES,
+  CONTROL_NAMES,
+  ComplianceControlsArgsSchema,
+} from "./complianceControls.schema";
 import { ArgumentError } from "./errors";
 import { denyInsecureTransport } from "./policies";
 import { createPrivateBucket } from "./privateBucket";
@@ -19,14 +25,11 @@ import {
 /** Type token of {@link ComplianceControls}; never change it (a rename needs an alias). */
 export const COMPLIANCE_CONTROLS_TYPE = "ssm-hybrid-fleet:compliance:ComplianceControls";
 
-/** Controls that have a report and an enforce association. */
-export const CONTROL_NAMES = ["patch", "antivirus", "cis"] as const;
+export { ASSOCIATION_SEVERITIES, CONTROL_NAMES };
 /** A control that has a report and an enforce association. */
 export type ControlName = (typeof CONTROL_NAMES)[number];
 /** The mode tag's values. */
 export type ComplianceMode = "report" | "enforce";
-/** Severities an association accepts (`complianceSeverity`; no INFORMATIONAL there). */
-export const ASSOCIATION_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] as const;
 /** A severity an association accepts. */
 export type AssociationSeverity = (typeof ASSOCIATION_SEVERITIES)[number];
 
@@ -128,10 +131,10 @@ export interface InventorySettings {
   /** @default the component's */
   readonly maxErrors?: string;
   /** Parameters of AWS-GatherSoftwareInventory (e.g. `{ files: "..." }`). @default the document's */
-  readonly parameters?: Readonly<Record<string, string>>;
+  readonly parameters?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The per-control configuration (what the stack's `complianceControls` config key holds). */
+/** The per-control configuration (what the stack's `controls` config key holds). */
 export interface ComplianceControlsConfig {
   /** @default enabled, see {@link CONTROL_DEFAULTS} */
   readonly patch?: PatchControlSettings;
@@ -187,43 +190,6 @@ export interface ComplianceValidation {
   readonly warnings: string[];
 }
 
-const SETTINGS_KEYS = [
-  "enabled",
-  "schedule",
-  "severity",
-  "mandatory",
-  "maxConcurrency",
-  "maxErrors",
-];
-/**
- * Settings each control accepts (`linux`/`windows` hold `agent` or `scanner` settings;
- * inventory `parameters` are {@link INVENTORY_PARAMETERS}). Shared with the stack config parser.
- */
-export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  patch: [...SETTINGS_KEYS, "rebootOption"],
-  antivirus: [...SETTINGS_KEYS, "maxDefinitionsAgeHours", "linux", "windows"],
-  cis: [
-    ...SETTINGS_KEYS,
-    "scanner",
-    "profile",
-    "scapContent",
-    "installScanner",
-    "resultFormat",
-    "linux",
-    "windows",
-  ],
-  inventory: ["enabled", "schedule", "maxConcurrency", "maxErrors", "parameters"],
-  agent: [
-    "installerSource",
-    "installerSha256",
-    "installArgs",
-    "serviceName",
-    "agentPath",
-    "definitionsPath",
-    "definitionsGlob",
-  ],
-  scanner: ["scannerCommand", "scannerArgs", "remediateArgs", "resultFile"],
-};
 export { INVENTORY_PARAMETERS };
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -255,10 +221,6 @@ export function checkSchedule(schedule: string): string | undefined {
   return "must be rate(...) or cron(...)";
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Validates the component's arguments (typically read from stack config) before anything is
  * created. Every error names the field and what is allowed; warnings flag risky-but-allowed
@@ -276,33 +238,34 @@ export function validateComplianceControlsArgs(args: ComplianceControlsArgs): Co
 }
 
 function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warnings: string[] } {
-  const errors: string[] = [];
   const warnings: string[] = [];
-  if (typeof args.fleetName !== "string" || !NAME_PATTERN.test(args.fleetName)) {
+  // Shape, types, enums and unknown keys at every depth: the schema the stack config shares.
+  const errors = schemaProblems(ComplianceControlsArgsSchema, args).map(
+    (p) => `${formatPath(p.path)} ${p.problem}`,
+  );
+  if (errors.length) return { errors, warnings };
+  if (!NAME_PATTERN.test(args.fleetName)) {
     errors.push(
       `fleetName must match ${NAME_PATTERN.source}, got ${JSON.stringify(args.fleetName)}`,
     );
   }
   for (const key of ["modeTagKey", "fleetTagKey"] as const) {
     const v = args[key];
-    if (
-      v !== undefined &&
-      (typeof v !== "string" || !TAG_KEY_PATTERN.test(v) || v.startsWith("aws:"))
-    ) {
+    if (v !== undefined && (!TAG_KEY_PATTERN.test(v) || v.startsWith("aws:"))) {
       errors.push(
         `${key} must be a tag key matching ${TAG_KEY_PATTERN.source} not starting with aws:, got ${JSON.stringify(v)}`,
       );
     }
   }
-  const checkConcurrency = (field: string, v: unknown) => {
-    if (v !== undefined && (typeof v !== "string" || !CONCURRENCY_PATTERN.test(v))) {
+  const checkConcurrency = (field: string, v: string | undefined) => {
+    if (v !== undefined && !CONCURRENCY_PATTERN.test(v)) {
       errors.push(
         `${field} must be a count or percentage like "10" or "10%" (${CONCURRENCY_PATTERN.source}), got ${JSON.stringify(v)}`,
       );
     }
   };
-  const checkMaxErrors = (field: string, v: unknown) => {
-    if (v !== undefined && (typeof v !== "string" || !MAX_ERRORS_PATTERN.test(v))) {
+  const checkMaxErrors = (field: string, v: string | undefined) => {
+    if (v !== undefined && !MAX_ERRORS_PATTERN.test(v)) {
       errors.push(
         `${field} must be a count or percentage like "0", "1" or "10%" (${MAX_ERRORS_PATTERN.source}), got ${JSON.stringify(v)}`,
       );
@@ -310,69 +273,26 @@ function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warn
   };
   checkConcurrency("maxConcurrency", args.maxConcurrency);
   checkMaxErrors("maxErrors", args.maxErrors);
-  if (
-    args.syncCompliance !== undefined &&
-    args.syncCompliance !== "AUTO" &&
-    args.syncCompliance !== "MANUAL"
-  ) {
-    errors.push(
-      `syncCompliance must be AUTO or MANUAL, got ${JSON.stringify(args.syncCompliance)}`,
-    );
-  }
   const days = args.outputExpirationDays;
-  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) {
+  if (days !== undefined && !(days >= 1 && days <= 3650)) {
     errors.push(
       `outputExpirationDays must be a whole number of days from 1 to 3650, got ${JSON.stringify(days)}`,
     );
   }
-  if (
-    args.outputPrefix !== undefined &&
-    (typeof args.outputPrefix !== "string" || !PREFIX_PATTERN.test(args.outputPrefix))
-  ) {
+  if (args.outputPrefix !== undefined && !PREFIX_PATTERN.test(args.outputPrefix)) {
     errors.push(
       `outputPrefix must be S3 key segments matching ${PREFIX_PATTERN.source} (no leading or trailing /), got ${JSON.stringify(args.outputPrefix)}`,
     );
   }
 
-  const controls: unknown = args.controls ?? {};
-  if (!isRecord(controls)) {
-    errors.push("controls must be an object with any of patch, antivirus, cis, inventory");
-    return { errors, warnings };
-  }
-  const unknownKeys = (field: string, obj: Record<string, unknown>, known: readonly string[]) => {
-    for (const k of Object.keys(obj)) {
-      if (!known.includes(k))
-        errors.push(`${field}.${k} is not a known setting; known: ${known.join(", ")}`);
-    }
-  };
-  unknownKeys("controls", controls, [...CONTROL_NAMES, "inventory"]);
-
+  const controls: ComplianceControlsConfig = args.controls ?? {};
   for (const control of [...CONTROL_NAMES, "inventory"] as const) {
     const field = `controls.${control}`;
-    const c = controls[control];
+    const c: ControlSettings | undefined = controls[control];
     if (c === undefined) continue;
-    if (!isRecord(c)) {
-      errors.push(`${field} must be an object`);
-      continue;
-    }
-    unknownKeys(field, c, KNOWN_KEYS[control]);
-    for (const flag of ["enabled", "mandatory", "installScanner"]) {
-      if (c[flag] !== undefined && typeof c[flag] !== "boolean") {
-        errors.push(`${field}.${flag} must be true or false, got ${JSON.stringify(c[flag])}`);
-      }
-    }
     if (c.schedule !== undefined) {
-      const problem =
-        typeof c.schedule === "string" ? checkSchedule(c.schedule) : "must be a string";
+      const problem = checkSchedule(c.schedule);
       if (problem) errors.push(`${field}.schedule ${problem}, got ${JSON.stringify(c.schedule)}`);
-    }
-    if (
-      c.severity !== undefined &&
-      !ASSOCIATION_SEVERITIES.includes(c.severity as AssociationSeverity)
-    ) {
-      errors.push(
-        `${field}.severity must be one of ${ASSOCIATION_SEVERITIES.join(", ")}, got ${JSON.stringify(c.severity)}`,
-      );
     }
     checkConcurrency(`${field}.maxConcurrency`, c.maxConcurrency);
     checkMaxErrors(`${field}.maxErrors`, c.maxErrors);
@@ -380,82 +300,6 @@ function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warn
       errors.push(
         `${field}.mandatory is true but ${field}.enabled is false: a mandated control cannot be switched off`,
       );
-    }
-  }
-
-  const patch = controls.patch;
-  if (
-    isRecord(patch) &&
-    patch.rebootOption !== undefined &&
-    patch.rebootOption !== "RebootIfNeeded" &&
-    patch.rebootOption !== "NoReboot"
-  ) {
-    errors.push(
-      `controls.patch.rebootOption must be RebootIfNeeded or NoReboot, got ${JSON.stringify(patch.rebootOption)}`,
-    );
-  }
-  const inventory = controls.inventory;
-  if (isRecord(inventory) && inventory.parameters !== undefined) {
-    if (!isRecord(inventory.parameters))
-      errors.push("controls.inventory.parameters must be an object of strings");
-    else {
-      for (const [k, v] of Object.entries(inventory.parameters)) {
-        if (!INVENTORY_PARAMETERS.includes(k)) {
-          errors.push(
-            `controls.inventory.parameters.${k} is not a parameter of AWS-GatherSoftwareInventory; known: ${INVENTORY_PARAMETERS.join(", ")}`,
-          );
-        } else if (typeof v !== "string") {
-          errors.push(
-            `controls.inventory.parameters.${k} must be a string, got ${JSON.stringify(v)}`,
-          );
-        }
-      }
-    }
-  }
-
-  const av = controls.antivirus;
-  if (isRecord(av)) {
-    const hours = av.maxDefinitionsAgeHours;
-    if (
-      hours !== undefined &&
-      !(Number.isInteger(hours) && (hours as number) >= 1 && (hours as number) <= 9999)
-    ) {
-      errors.push(
-        `controls.antivirus.maxDefinitionsAgeHours must be a whole number from 1 to 9999, got ${JSON.stringify(hours)}`,
-      );
-    }
-    for (const os of ["linux", "windows"]) {
-      if (av[os] !== undefined && !isRecord(av[os]))
-        errors.push(`controls.antivirus.${os} must be an object`);
-      else if (isRecord(av[os]))
-        unknownKeys(
-          `controls.antivirus.${os}`,
-          av[os] as Record<string, unknown>,
-          KNOWN_KEYS.agent,
-        );
-    }
-  }
-  const cis = controls.cis;
-  if (isRecord(cis)) {
-    if (cis.scanner !== undefined && cis.scanner !== "openscap" && cis.scanner !== "command") {
-      errors.push(
-        `controls.cis.scanner must be openscap or command, got ${JSON.stringify(cis.scanner)}`,
-      );
-    }
-    if (
-      cis.resultFormat !== undefined &&
-      cis.resultFormat !== "xccdf" &&
-      cis.resultFormat !== "tsv"
-    ) {
-      errors.push(
-        `controls.cis.resultFormat must be xccdf or tsv, got ${JSON.stringify(cis.resultFormat)}`,
-      );
-    }
-    for (const os of ["linux", "windows"]) {
-      if (cis[os] !== undefined && !isRecord(cis[os]))
-        errors.push(`controls.cis.${os} must be an object`);
-      else if (isRecord(cis[os]))
-        unknownKeys(`controls.cis.${os}`, cis[os] as Record<string, unknown>, KNOWN_KEYS.scanner);
     }
   }
   if (errors.length) return { errors, warnings };
@@ -504,10 +348,10 @@ function collectProblems(args: ComplianceControlsArgs): { errors: string[]; warn
   }
   // AWS: a node with two or more inventory associations runs neither (Quick Setup and
   // InstanceIds=* associations count), and this one targets every fleet machine. Only a
-  // deliberate enabled=true/false silences the warning. See the README, "Software inventory".
+  // deliberate enabled: true/false silences the warning. See the README, "Software inventory".
   if ((controls as ComplianceControlsConfig).inventory?.enabled === undefined) {
     warnings.push(
-      "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set inventory enabled=false, else enabled=true to silence this",
+      "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set controls.inventory.enabled: false, else true to silence this",
     );
   }
   for (const control of CONTROL_NAMES) {

@@ -8,6 +8,8 @@ import * as aws from "@pulumi/aws";
 import { createPrivateBucket } from "./privateBucket";
 import { fleetPhysicalNames } from "./physicalNames";
 import { ArgumentError } from "./errors";
+import { formatPath, schemaProblems } from "./argsSchema";
+import { ComplianceSyncArgsSchema } from "./complianceSync.schema";
 import {
   resultsBucketPolicy,
   ssmKeyPolicyStatement,
@@ -220,6 +222,9 @@ export function resolveComplianceSyncArgs(
   name: string,
   args: ComplianceSyncArgs,
 ): ResolvedComplianceSyncSettings {
+  // Shape and types at every depth: the schema the stack config shares.
+  const [first] = schemaProblems(ComplianceSyncArgsSchema, args);
+  if (first) throw new ArgumentError(COMPONENT, formatPath(first.path), first.problem);
   const prefix = args.prefix ?? "ssm-sync";
   if (!PREFIX.test(prefix) || prefix.length > 256) {
     throw new ArgumentError(

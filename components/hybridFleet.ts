@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
 import { ActivationApi, validateActivationApiArgs, type ActivationApiArgs } from "./activationApi";
+import { formatPath, schemaProblems } from "./argsSchema";
+import { HybridFleetArgsSchema } from "./hybridFleet.schema";
+import { ArgumentError } from "./errors";
 import {
   ComplianceControls,
   validateComplianceControlsArgs,
@@ -134,6 +137,8 @@ function syncArgs(args: HybridFleetArgs, sync: FleetSyncArgs): ComplianceSyncArg
  * `ArgumentError` (which names the component and field).
  */
 export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): void {
+  const [first] = schemaProblems(HybridFleetArgsSchema, args);
+  if (first) throw new ArgumentError("HybridFleet", formatPath(first.path), first.problem);
   validateActivationApiArgs(activationArgs(args));
   const { errors } = validateComplianceControlsArgs(complianceArgs(args, "placeholder-role"));
   if (errors.length > 0) throw errors[0];

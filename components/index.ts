@@ -47,3 +47,17 @@ export type {
   ScannerPlatformSettings,
 } from "./complianceControls";
 export * as ssmDocuments from "./ssmDocumentValidator";
+// The argument schemas (zod) the components validate with, for stacks that read their own config.
+export {
+  ActivationApiArgsSchema,
+  AllowedTagsSchema,
+  BootstrapTokenGrantsSchema,
+} from "./activationApi.schema";
+export {
+  ComplianceControlsArgsSchema,
+  ComplianceControlsConfigSchema,
+} from "./complianceControls.schema";
+export { ComplianceSyncArgsSchema, InventoryTypeSpecSchema } from "./complianceSync.schema";
+export { HybridFleetArgsSchema } from "./hybridFleet.schema";
+export { formatPath, schemaProblems } from "./argsSchema";
+export type { SchemaProblem } from "./argsSchema";

@@ -2,9 +2,13 @@
  * `npm run token:new -- --id dc1-web --environment prod --name-pattern 'web-[0-9]+' [--days 90]`
  *
  * Makes a bootstrap token for on-premises machines. Prints the token ONCE (hand it to the
- * provisioning system as a secret) and the config line to add to the stack's
- * `bootstrapTokens`, which holds only the token's SHA-256.
+ * provisioning system as a secret) and the entry to add to the stack's `bootstrapTokens`
+ * list, which holds only the token's SHA-256. The entry is checked with the same schema and
+ * validator the stack program uses.
  */
+import * as YAML from "yaml";
+import { formatPath, schemaProblems } from "../components/argsSchema";
+import { BootstrapTokenGrantSchema } from "../components/activationApi.schema";
 import { parseTokenGrants } from "../functions/activation/config";
 import { hashToken, newToken } from "../functions/activation/tokens";
 
@@ -23,21 +27,24 @@ try {
   const days = Number(arg("days", "90"));
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error("--days must be 1-3650");
   const token = newToken();
+  // In the order of the schema (and the README), so entries read alike.
   const grant = {
     id: arg("id"),
     sha256: hashToken(token),
-    namePattern: arg("name-pattern"),
-    environment: arg("environment"),
     expiresAt: new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    environment: arg("environment"),
+    namePattern: arg("name-pattern"),
   };
+  const [problem] = schemaProblems(BootstrapTokenGrantSchema, grant);
+  if (problem) throw new Error(`${formatPath(problem.path)} ${problem.problem}`);
   parseTokenGrants([grant], "token");
-  if (/\s/.test(grant.id) || /\s/.test(grant.environment))
-    throw new Error("--id and --environment may not contain spaces");
   console.log(`token (shown once; store it as a secret): ${token}`);
-  console.log("add to Pulumi.<stack>.yaml under ssm-hybrid-fleet:bootstrapTokens:");
-  console.log(
-    `    - "${grant.id} ${grant.sha256} ${grant.expiresAt} ${grant.environment} ${grant.namePattern}"`,
-  );
+  console.log("add to the list in Pulumi.<stack>.yaml (under config:):");
+  const entry = new YAML.Document({ "ssm-hybrid-fleet:bootstrapTokens": [grant] });
+  // Quoted, so no YAML 1.1 reader takes it for a timestamp instead of a string.
+  (entry.getIn(["ssm-hybrid-fleet:bootstrapTokens", 0, "expiresAt"], true) as YAML.Scalar).type =
+    "QUOTE_DOUBLE";
+  console.log(entry.toString({ lineWidth: 0 }).trimEnd());
 } catch (err) {
   console.error((err as Error).message);
   process.exitCode = 2;

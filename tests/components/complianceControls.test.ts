@@ -205,7 +205,7 @@ describe("ComplianceControls component", () => {
     assert.deepEqual(a["cc-cis-report"].targets, modeTargets("report"));
   });
 
-  it("creates no inventory association with inventory enabled=false (a node with two inventory associations runs neither)", async () => {
+  it("creates no inventory association with controls.inventory.enabled: false (a node with two inventory associations runs neither)", async () => {
     const c = await build({ controls: { inventory: { enabled: false } } });
 
     assert.ok(
@@ -462,7 +462,7 @@ describe("validateComplianceControlsArgs", () => {
     [
       "syncCompliance",
       { syncCompliance: "auto" },
-      ['syncCompliance must be AUTO or MANUAL, got "auto"'],
+      ['syncCompliance must be one of AUTO, MANUAL; got "auto"'],
     ],
     [
       "outputExpirationDays",
@@ -479,13 +479,13 @@ describe("validateComplianceControlsArgs", () => {
     [
       "unknown control",
       { controls: { av: {} } },
-      ["controls.av is not a known setting; known: patch, antivirus, cis, inventory"],
+      ["controls.av is not a known key; known: patch, antivirus, cis, inventory"],
     ],
     [
       "unknown setting",
       { controls: { patch: { schedul: "rate(1 day)" } } },
       [
-        "controls.patch.schedul is not a known setting; known: enabled, schedule, severity, mandatory, maxConcurrency, maxErrors, rebootOption",
+        "controls.patch.schedul is not a known key; known: enabled, schedule, severity, mandatory, maxConcurrency, maxErrors, rebootOption",
       ],
     ],
     [
@@ -509,13 +509,13 @@ describe("validateComplianceControlsArgs", () => {
       "severity",
       { controls: { cis: { severity: "INFORMATIONAL" } } },
       [
-        'controls.cis.severity must be one of CRITICAL, HIGH, MEDIUM, LOW, UNSPECIFIED, got "INFORMATIONAL"',
+        'controls.cis.severity must be one of CRITICAL, HIGH, MEDIUM, LOW, UNSPECIFIED; got "INFORMATIONAL"',
       ],
     ],
     [
       "flags",
       { controls: { patch: { enabled: "yes" } } },
-      ['controls.patch.enabled must be true or false, got "yes"'],
+      ['controls.patch.enabled must be true or false; got "yes"'],
     ],
     [
       "mandatory but off",
@@ -527,19 +527,19 @@ describe("validateComplianceControlsArgs", () => {
     [
       "reboot option",
       { controls: { patch: { rebootOption: "Always" } } },
-      ['controls.patch.rebootOption must be RebootIfNeeded or NoReboot, got "Always"'],
+      ['controls.patch.rebootOption must be one of RebootIfNeeded, NoReboot; got "Always"'],
     ],
     [
       "inventory parameter",
       { controls: { inventory: { parameters: { software: "Enabled" } } } },
       [
-        "controls.inventory.parameters.software is not a parameter of AWS-GatherSoftwareInventory; known: applications, awsComponents, files, networkConfig, windowsUpdates, instanceDetailedInformation, services, windowsRegistry, windowsRoles, customInventory, billingInfo",
+        "controls.inventory.parameters.software is not a known key; known: applications, awsComponents, files, networkConfig, windowsUpdates, instanceDetailedInformation, services, windowsRegistry, windowsRoles, customInventory, billingInfo",
       ],
     ],
     [
       "definitions age",
       { controls: { antivirus: { maxDefinitionsAgeHours: 1.5, linux: { serviceName: "av" } } } },
-      ["controls.antivirus.maxDefinitionsAgeHours must be a whole number from 1 to 9999, got 1.5"],
+      ["controls.antivirus.maxDefinitionsAgeHours must be a whole number from 1 to 9999; got 1.5"],
     ],
     [
       "installer hash",
@@ -605,7 +605,7 @@ describe("validateComplianceControlsArgs", () => {
     [
       "cis scanner",
       { controls: { cis: { scanner: "ciscat" } } },
-      ['controls.cis.scanner must be openscap or command, got "ciscat"'],
+      ['controls.cis.scanner must be one of openscap, command; got "ciscat"'],
     ],
     [
       "cis windows path",
@@ -632,7 +632,7 @@ describe("validateComplianceControlsArgs", () => {
   }
 
   const INVENTORY_WARNING =
-    "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set inventory enabled=false, else enabled=true to silence this";
+    "controls.inventory is on by default and targets every fleet machine, but a node with two inventory associations runs neither: if this account already has one (Quick Setup, or an InstanceIds=* association; list them with aws ssm list-associations --association-filter-list key=Name,value=AWS-GatherSoftwareInventory) set controls.inventory.enabled: false, else true to silence this";
 
   it("warns about risky-but-allowed settings", () => {
     const r = mod.validateComplianceControlsArgs({

@@ -86,11 +86,11 @@ describe("parameter read prefixes", () => {
   });
 
   it("stack config reports it under the config key", () => {
-    const raw: Record<string, string> = { parameterReadPrefixes: JSON.stringify(["/aws/x/"]) };
-    assert.throws(() => loadFleetArgs((k) => raw[k], { project: "p", stack: "s" }), {
+    const values = { parameterReadPrefixes: ["/aws/x/"] };
+    assert.throws(() => loadFleetArgs(values, { project: "p", stack: "s" }), {
       name: "ConfigError",
       message:
-        'config ssm-hybrid-fleet:parameterReadPrefixes[0] "/aws/x/" starts with aws or ssm, which Parameter Store reserves',
+        'ssm-hybrid-fleet:parameterReadPrefixes[0]: "/aws/x/" starts with aws or ssm, which Parameter Store reserves',
     });
   });
 });
