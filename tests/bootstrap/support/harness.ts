@@ -184,7 +184,8 @@ export function runScript(
   env: Record<string, string>,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], {
+    // --norc: bash reads ~/.bashrc when its stdin is a socket (Node's pipes), even non-interactively.
+    const child = spawn("bash", ["--norc", script, ...args], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
