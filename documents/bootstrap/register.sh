@@ -220,66 +220,148 @@ http_request() { # method url headers-file out-body out-headers max-seconds
   [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
 }
 
-# ---------------------------------------------------------------- JSON (flat objects only)
+# ---------------------------------------------------------------- JSON
 declare -A JSON=()
-
+# Decodes the inside of a JSON string for logs and comparisons: control characters become a
+# space (\b \f \n \r \t) or ?, as does any \u escape outside printable ASCII. Linear: the text is
+# split once at its backslashes and the pieces joined once (bash's `+=` on a string copies it).
+# Sets UNESCAPED rather than printing, so that callers need no subshell (a fork each).
 json_unescape() {
-  local s=$1 out='' hex code c
-  while [[ $s == *\\* ]]; do
-    out+=${s%%\\*}
-    s=${s#*\\}
-    case ${s:0:1} in
-      '"' | \\ | /) out+=${s:0:1}; s=${s:1} ;;
-      b | f | n | r | t) out+=' '; s=${s:1} ;;
+  local parts=() pieces=() p hex code c i=1 n bs=$'\\'
+  IFS=$bs read -r -d '' -a parts <<<"$1" || true
+  n=${#parts[@]}
+  parts[n - 1]=${parts[n - 1]%$'\n'}
+  pieces=("${parts[0]}")
+  while ((i < n)); do
+    p=${parts[i]}
+    i=$((i + 1))
+    if [[ -z $p ]]; then
+      # An escaped backslash: the piece after it is plain text.
+      ((i < n)) || return 1
+      pieces+=("$bs" "${parts[i]}")
+      i=$((i + 1))
+      continue
+    fi
+    case ${p:0:1} in
+      '"' | /) pieces+=("${p:0:1}" "${p:1}") ;;
+      b | f | n | r | t) pieces+=(' ' "${p:1}") ;;
       u)
-        hex=${s:1:4}
+        hex=${p:1:4}
         [[ $hex =~ ^[0-9a-fA-F]{4}$ ]] || return 1
         code=$((16#$hex))
-        if ((code >= 32 && code < 127)); then
-          printf -v c '%b' "\\x$(printf '%02x' "$code")"
-          out+=$c
-        else
-          out+='?'
-        fi
-        s=${s:5}
+        c='?'
+        ((code < 32 || code >= 127)) || printf -v c '%b' "\\x$(printf '%02x' "$code")"
+        pieces+=("$c" "${p:5}")
         ;;
       *) return 1 ;;
     esac
   done
-  printf '%s' "$out$s"
+  printf -v UNESCAPED '%s' "${pieces[@]}"
 }
 
-# Fills JSON[key]=value from a flat object; anything nested or malformed is refused.
-json_parse() {
-  local s=$1 key value
-  local re_key='^[[:space:]]*"(([^"\\]|\\.)*)"[[:space:]]*:[[:space:]]*'
-  local re_string='^"(([^"\\]|\\.)*)"'
-  local re_literal='^(null|true|false|-?[0-9][0-9.eE+-]*)'
-  JSON=()
-  [[ $s =~ ^[[:space:]]*\{ ]] || return 1
-  s=${s:${#BASH_REMATCH[0]}}
-  [[ $s =~ ^[[:space:]]*\}[[:space:]]*$ ]] && return 0
-  while :; do
-    [[ $s =~ $re_key ]] || return 1
-    key=$(json_unescape "${BASH_REMATCH[1]}") || return 1
-    s=${s:${#BASH_REMATCH[0]}}
-    if [[ $s =~ $re_string ]]; then
-      value=$(json_unescape "${BASH_REMATCH[1]}") || return 1
-    elif [[ $s =~ $re_literal ]]; then
-      value=${BASH_REMATCH[1]}
-    else
+# Skips one JSON value starting at token JT[JI] (json_parse's locals JT, JI and number_re),
+# checking its grammar. Iterative (an explicit stack of open brackets) so that deep nesting
+# cannot exhaust bash's call stack.
+json_skip() {
+  local stack='' tok state=V
+  while ((JI < ${#JT[@]})); do
+    tok=${JT[JI]}
+    JI=$((JI + 1))
+    if [[ $state == N ]]; then
+      if [[ $tok == , ]]; then
+        if [[ ${stack: -1} == '{' ]]; then state=K; else state=V; fi
+        continue
+      fi
+      [[ $tok == '}' && ${stack: -1} == '{' || $tok == ']' && ${stack: -1} == '[' ]] || return 1
+      stack=${stack%?}
+    elif [[ $state == C ]]; then
+      [[ $tok == : ]] || return 1
+      state=V
+      continue
+    elif [[ $state == K || $state == KC ]]; then
+      if [[ $state == KC && $tok == '}' ]]; then
+        stack=${stack%?}
+      elif [[ $tok == \"*\" ]]; then
+        state=C
+        continue
+      else
+        return 1
+      fi
+    elif [[ $state == VC && $tok == ']' ]]; then
+      stack=${stack%?}
+    elif [[ $tok == '{' ]]; then
+      stack+='{'
+      state=KC
+      continue
+    elif [[ $tok == '[' ]]; then
+      stack+='['
+      state=VC
+      continue
+    elif ! [[ $tok == \"*\" || $tok == null || $tok == true || $tok == false || $tok =~ $number_re ]]; then
       return 1
     fi
-    s=${s:${#BASH_REMATCH[0]}}
-    JSON[$key]=$value
-    if [[ $s =~ ^[[:space:]]*,[[:space:]]* ]]; then
-      s=${s:${#BASH_REMATCH[0]}}
-    elif [[ $s =~ ^[[:space:]]*\}[[:space:]]*$ ]]; then
-      return 0
-    else
-      return 1
-    fi
+    # A value is complete here.
+    [[ -n $stack ]] || return 0
+    state=N
   done
+  return 1
+}
+
+# json_parse TEXT [strict|document] fills JSON[key]=value from the top-level members of one
+# JSON object. Mode `strict` (API
+# answers) takes only strings, null, true and false: a number or a nested value is refused,
+# since the API never sends one. Mode `document` (EC2 identity documents) also takes numbers and
+# skips nested arrays and objects (billingProducts, marketplaceProductCodes on paid AMIs). A key
+# that appears twice is refused in both modes: readers that keep the first and the last would
+# otherwise see different documents.
+json_parse() {
+  local mode=${2:-strict} tok key JI=0 JT=()
+  local -A seen=()
+  # One token per line: a string, punctuation, a number-like word, a literal, or any other single
+  # byte (which the grammar then refuses). Strings hold no raw control characters, so no token
+  # spans lines. grep scans in one linear pass; bash only walks the tokens.
+  local token_re=$'"([^"\\\\\x01-\x1f]|\\\\.)*"|[][{}:,]|-?[0-9][0-9.eE+-]*|true|false|null|[^[:space:]]'
+  local number_re='^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?$'
+  JSON=()
+  mapfile -t JT < <(grep -aoE "$token_re" <<<"$1")
+  [[ ${JT[0]-} == '{' ]] || return 1
+  JI=1
+  if [[ ${JT[1]-} == '}' ]]; then
+    JI=2
+  else
+    while :; do
+      tok=${JT[JI]-}
+      [[ $tok == \"*\" && ${JT[JI + 1]-} == : ]] || return 1
+      json_unescape "${tok:1:${#tok}-2}" || return 1
+      key=$UNESCAPED
+      [[ -z ${seen[$key]+x} ]] || return 1
+      seen[$key]=1
+      JI=$((JI + 2))
+      tok=${JT[JI]-}
+      if [[ $tok == \"*\" ]]; then
+        json_unescape "${tok:1:${#tok}-2}" || return 1
+        JSON[$key]=$UNESCAPED
+        JI=$((JI + 1))
+      elif [[ $tok == null || $tok == true || $tok == false ]]; then
+        JSON[$key]=$tok
+        JI=$((JI + 1))
+      elif [[ $tok =~ $number_re ]]; then
+        JSON[$key]=$tok
+        JI=$((JI + 1))
+      elif [[ $mode == document && ($tok == '{' || $tok == '[') ]]; then
+        json_skip || return 1
+      else
+        return 1
+      fi
+      tok=${JT[JI]-}
+      JI=$((JI + 1))
+      [[ $tok == , ]] && continue
+      [[ $tok == '}' ]] || return 1
+      break
+    done
+  fi
+  # Nothing may follow the closing brace.
+  ((JI == ${#JT[@]}))
 }
 
 urlencode() {
@@ -296,6 +378,7 @@ urlencode() {
 
 # ---------------------------------------------------------------- identity
 IDENTITY=token
+EC2_ID=''
 : >"$WORK/api-headers"
 printf 'Accept: application/json\n' >>"$WORK/api-headers"
 
@@ -309,9 +392,15 @@ if [[ $NO_EC2 != 1 ]]; then
   http_request PUT "$IMDS_URL/latest/api/token" "$WORK/imds-put" "$WORK/imds-token" "$WORK/imds-heads" 3
   if [[ $HTTP_STATUS == 200 && -s $WORK/imds-token ]]; then
     printf 'X-aws-ec2-metadata-token: %s\n' "$(tr -d '\r\n' <"$WORK/imds-token")" >"$WORK/imds-headers"
-    if imds_get /latest/dynamic/instance-identity/document &&
-      json_parse "$(<"$WORK/imds")" && [[ ${JSON[instanceId]:-} =~ ^i-[0-9a-f]{8,17}$ ]]; then
-      NAME=${JSON[instanceId]}
+    if imds_get /latest/dynamic/instance-identity/document; then
+      if json_parse "$(<"$WORK/imds")" document && [[ ${JSON[instanceId]:-} =~ ^i-[0-9a-f]{8,17}$ ]]; then
+        EC2_ID=${JSON[instanceId]}
+      else
+        log "IMDS answered but its identity document is unusable (no top-level instanceId i-...); not using the EC2 identity"
+      fi
+    fi
+    if [[ -n $EC2_ID ]]; then
+      NAME=$EC2_ID
       cp "$WORK/imds" "$WORK/document"
       if imds_get /latest/dynamic/instance-identity/rsa2048; then
         KIND=rsa2048

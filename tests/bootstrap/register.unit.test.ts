@@ -14,10 +14,13 @@ import {
   CLOSED_URL,
   GOOD_TOKEN,
   REGISTER_SH,
+  ROOT,
   SUPPORT,
   newMachine,
   runScript,
 } from "./support/harness";
+import { startFakeImds } from "./support/fakeImds";
+import { startRecorder } from "./support/recorder";
 
 const SCRIPT = fs.readFileSync(REGISTER_SH, "utf8");
 
@@ -35,7 +38,9 @@ function extract(...names: string[]): string {
 /** Runs bash with `program` on stdin-fed input; resolves stdout as a Buffer. */
 function bash(program: string, input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", program], {
+    // --norc: bash reads ~/.bashrc even non-interactively when its stdin is a socket, as
+    // Node's pipes are (bash's "run by rshd" rule); a slow .bashrc made each run take seconds.
+    const child = spawn("bash", ["--norc", "-c", program], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { PATH: process.env.PATH },
     });
@@ -217,7 +222,7 @@ describe("register.sh unit", function () {
   });
 
   it("json_parse reads flat objects with hostile strings exactly, and a value never forges a key", async () => {
-    const program = `set -euo pipefail; export LC_ALL=C\n${extract("json_unescape", "json_parse")}\ndeclare -A JSON=()
+    const program = `set -euo pipefail; export LC_ALL=C\n${extract("json_unescape", "json_skip", "json_parse")}\ndeclare -A JSON=()
 while IFS= read -r -d '' doc; do
   json_parse "$doc" || { printf 'FAIL\\0'; continue; }
   for k in message activationCode error; do printf '%s\\0' "\${JSON[$k]-<unset>}"; done
@@ -285,5 +290,95 @@ while IFS= read -r -d '' s; do urlencode "$s"; printf '\\0'; done`;
       ),
       { numRuns: 20 },
     );
+  });
+
+  describe("identity documents with arrays and nested values (RHEL, SLES, Marketplace AMIs)", () => {
+    const FIXTURE = path.join(
+      ROOT,
+      "tests",
+      "fixtures",
+      "bootstrap",
+      "iid-marketplace-and-billing.json",
+    );
+
+    it("json_parse in document mode reads the top-level fields and skips arrays and objects", async () => {
+      const program = `set -euo pipefail; export LC_ALL=C\n${extract("json_unescape", "json_skip", "json_parse")}\ndeclare -A JSON=()
+while IFS= read -r -d '' doc; do
+  json_parse "$doc" document || { printf 'FAIL\\0'; continue; }
+  for k in instanceId region accountId billingProducts kernelId; do printf '%s\\0' "\${JSON[$k]-<unset>}"; done
+done`;
+      const nested =
+        '{"a":{"instanceId":"i-forged000000000"},"b":[[1,{"region":"x"}],[]],"instanceId":"i-0123456789abcdef0","region":"eu-west-1","accountId":"1","z":{}}';
+      const docs = [
+        fs.readFileSync(FIXTURE, "utf8"),
+        nested,
+        '{"instanceId":"i-1","instanceId":"i-2"}',
+        '{"a":[1,}',
+      ];
+      const out = await bash(program, Buffer.from(docs.map((d) => `${d}\0`).join("")));
+      assert.deepEqual(out.toString().split("\0").slice(0, -1), [
+        "i-0a1b2c3d4e5f67890",
+        "ap-southeast-2",
+        "189292791360",
+        "<unset>",
+        "null",
+        "i-0123456789abcdef0",
+        "eu-west-1",
+        "1",
+        "<unset>",
+        "<unset>",
+        "FAIL",
+        "FAIL",
+      ]);
+    });
+
+    it("EC2 with a billingProducts/marketplaceProductCodes document sends the EC2 identity (not exit 3)", async () => {
+      const document = fs.readFileSync(FIXTURE);
+      const imds = await startFakeImds({ document, rsa2048: "MIIBfake" });
+      const api = await startRecorder(() => ({
+        status: 403,
+        body: JSON.stringify({ error: "Forbidden", message: "signature does not verify" }),
+      }));
+      try {
+        const m = newMachine();
+        const r = await runScript(REGISTER_SH, [], {
+          ...m.env,
+          HF_API_URL: `${api.url}/latest`,
+          HF_IMDS_URL: imds.url,
+        });
+        assert.equal(r.code, 5, r.stderr);
+        assert.equal(api.requests.length, 1);
+        const sent = api.requests[0];
+        assert.equal(sent.path, "/latest/activate?name=i-0a1b2c3d4e5f67890");
+        assert.equal(
+          Buffer.from(String(sent.headers["x-instance-identity-document"]), "base64").toString(),
+          document.toString(),
+        );
+        assert.equal(sent.headers["x-instance-identity-signature-kind"], "rsa2048");
+        assert.equal(sent.headers.authorization, undefined);
+      } finally {
+        await imds.close();
+        await api.close();
+      }
+    });
+
+    it("logs when IMDS answered but the document was unusable, then falls back to the token", async () => {
+      const imds = await startFakeImds({ document: Buffer.from("<html>captive portal</html>") });
+      try {
+        const m = newMachine();
+        const r = await runScript(REGISTER_SH, [], {
+          ...m.env,
+          HF_API_URL: CLOSED_URL + "/latest",
+          HF_IMDS_URL: imds.url,
+        });
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(
+          r.stderr,
+          /^register\.sh: IMDS answered but its identity document is unusable \(no top-level instanceId i-\.\.\.\); not using the EC2 identity$/m,
+        );
+      } finally {
+        await imds.close();
+      }
+    });
   });
 });
