@@ -509,8 +509,12 @@ find_agent() {
     AGENT=/usr/bin/amazon-ssm-agent
   elif [[ -x /snap/amazon-ssm-agent/current/amazon-ssm-agent ]]; then
     AGENT=/snap/amazon-ssm-agent/current/amazon-ssm-agent
-    SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent
   fi
+  # Ubuntu ships the agent as a snap: /snap/bin/amazon-ssm-agent is on PATH, and its service is
+  # the snap's unit, not amazon-ssm-agent (restarting that name fails: exit 11).
+  case ${AGENT:-} in
+    */snap/bin/amazon-ssm-agent | */snap/amazon-ssm-agent/*) SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent ;;
+  esac
   [[ -n ${AGENT:-} ]]
 }
 

@@ -412,6 +412,25 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
     assertNoCodeLeaked(r.stdout + r.stderr);
   });
 
+  it("Ubuntu's snap agent found on PATH (/snap/bin) is driven through its snap service", async () => {
+    const m = newMachine();
+    const snapBin = path.join(m.dir, "snap", "bin");
+    fs.mkdirSync(snapBin, { recursive: true });
+    fs.symlinkSync(
+      path.join(SUPPORT, "fake-amazon-ssm-agent"),
+      path.join(snapBin, "amazon-ssm-agent"),
+    );
+    const env = onPrem(m, { HF_TOKEN: GOOD_TOKEN, PATH: `${snapBin}:${process.env.PATH}` });
+    delete env.HF_AGENT_BIN;
+    const r = await runScript(REGISTER_SH, ["--name", "web-snap"], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(m.agentCalls().length, 1);
+    assert.deepEqual(m.serviceCalls(), [
+      "stop snap.amazon-ssm-agent.amazon-ssm-agent",
+      "restart snap.amazon-ssm-agent.amazon-ssm-agent",
+    ]);
+  });
+
   it("a service restart failure exits 11", async () => {
     const m = newMachine();
     const r = await runScript(
