@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { buildLinuxUserData } from "../../components/userData";
 import { realIdentity, startFakeImds, type FakeImds } from "./support/fakeImds";
+import { makeTestKey, signDetached, type TestKey } from "./support/testKeys";
 import {
   CLOSED_URL,
   GOOD_TOKEN,
@@ -19,6 +20,7 @@ import {
   SUPPORT,
   UNKNOWN_TOKEN,
   newMachine,
+  pathWithout,
   runScript,
   startLocalStack,
   type LocalStack,
@@ -460,15 +462,59 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
     let bucket: http.Server;
     let bucketUrl: string;
     const fetched: string[] = [];
+    let key: TestKey;
+    let otherKey: TestKey;
+    let expiredKey: TestKey;
+    /** How the bucket signs: with `key`, another key, an expired key, over other bytes, or not at all. */
+    type SigMode = "good" | "wrong-key" | "expired-key" | "other-bytes" | "missing";
+    let sigMode: SigMode = "good";
     before(async () => {
+      key = makeTestKey("Test SSM Agent <agent-test@example.invalid>");
+      otherKey = makeTestKey("Impostor <impostor@example.invalid>");
+      expiredKey = makeTestKey("Expired <expired@example.invalid>", { expired: true });
       bucket = http.createServer((req, res) => {
-        fetched.push(req.url ?? "");
-        res.end(`package ${req.url}`);
+        const url = req.url ?? "";
+        fetched.push(url);
+        if (!url.endsWith(".sig")) {
+          res.end(`package ${url}`);
+          return;
+        }
+        const pkg = Buffer.from(`package ${url.slice(0, -4)}`);
+        if (sigMode === "missing") {
+          res.writeHead(404);
+          res.end("NoSuchKey");
+          return;
+        }
+        const signer =
+          sigMode === "wrong-key" ? otherKey : sigMode === "expired-key" ? expiredKey : key;
+        res.end(signDetached(signer, sigMode === "other-bytes" ? Buffer.from("evil") : pkg));
       });
       await new Promise<void>((resolve) => bucket.listen(0, "127.0.0.1", resolve));
       bucketUrl = `http://127.0.0.1:${(bucket.address() as AddressInfo).port}/amazon-ssm-${REGION}`;
     });
     after(() => new Promise<void>((resolve) => bucket.close(() => resolve())));
+    beforeEach(() => {
+      sigMode = "good";
+    });
+
+    /** A machine without the agent whose installer is the recording fake. */
+    function installEnv(m: Machine, osRelease: string, arch: string): Record<string, string> {
+      const agentBin = path.join(m.dir, "bin", "amazon-ssm-agent");
+      fs.mkdirSync(path.dirname(agentBin), { recursive: true });
+      fs.writeFileSync(path.join(m.dir, "os-release"), osRelease);
+      return {
+        ...onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+        HF_AGENT_BIN: agentBin,
+        HF_AGENT_BUCKET_URL: bucketUrl,
+        HF_OS_RELEASE: path.join(m.dir, "os-release"),
+        HF_ARCH: arch,
+        HF_INSTALL_CMD: path.join(SUPPORT, "fake-install"),
+        HF_AGENT_KEY_FILE: key.publicKeyFile,
+        HF_AGENT_KEY_FINGERPRINT: key.fingerprint,
+        FAKE_INSTALL_LOG: path.join(m.dir, "install.log"),
+        FAKE_INSTALL_TARGET: agentBin,
+      };
+    }
 
     const cases: Array<[string, string, string]> = [
       ["ID=ubuntu\nID_LIKE=debian\n", "aarch64", "debian_arm64/amazon-ssm-agent.deb"],
@@ -477,31 +523,118 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
       ['ID="rocky"\nID_LIKE="rhel centos fedora"\n', "aarch64", "linux_arm64/amazon-ssm-agent.rpm"],
     ];
     for (const [osRelease, arch, expected] of cases) {
-      it(`downloads ${expected} for ${osRelease.split("\n")[0]} on ${arch}, installs, then registers`, async () => {
+      it(`downloads ${expected} and its .sig for ${osRelease.split("\n")[0]} on ${arch}, verifies, installs, then registers`, async () => {
         const m = newMachine();
-        const agentBin = path.join(m.dir, "bin", "amazon-ssm-agent");
-        fs.mkdirSync(path.dirname(agentBin));
-        fs.writeFileSync(path.join(m.dir, "os-release"), osRelease);
-        const installLog = path.join(m.dir, "install.log");
-        const r = await runScript(REGISTER_SH, ["--name", "web-install"], {
-          ...onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
-          HF_AGENT_BIN: agentBin,
-          HF_AGENT_BUCKET_URL: bucketUrl,
-          HF_OS_RELEASE: path.join(m.dir, "os-release"),
-          HF_ARCH: arch,
-          HF_INSTALL_CMD: path.join(SUPPORT, "fake-install"),
-          FAKE_INSTALL_LOG: installLog,
-          FAKE_INSTALL_TARGET: agentBin,
-        });
+        const r = await runScript(
+          REGISTER_SH,
+          ["--name", "web-install"],
+          installEnv(m, osRelease, arch),
+        );
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(fetched[fetched.length - 1], `/amazon-ssm-${REGION}/latest/${expected}`);
+        assert.deepEqual(fetched.slice(-2), [
+          `/amazon-ssm-${REGION}/latest/${expected}`,
+          `/amazon-ssm-${REGION}/latest/${expected}.sig`,
+        ]);
         assert.equal(
-          fs.readFileSync(installLog, "utf8").trim(),
+          fs.readFileSync(path.join(m.dir, "install.log"), "utf8").trim(),
           `package /amazon-ssm-${REGION}/latest/${expected}`,
+        );
+        assert.match(
+          r.stderr,
+          new RegExp(`SSM agent package signature verified \\(key ${key.fingerprint}\\)`),
         );
         assert.equal(m.agentCalls().length, 1);
       });
     }
+
+    const refused: Array<[SigMode, RegExp]> = [
+      [
+        "missing",
+        /no signature for the SSM agent package at .*amazon-ssm-agent\.deb\.sig; nothing installed/,
+      ],
+      [
+        "wrong-key",
+        /SSM agent package signature does not verify with key [0-9A-F]{40}; nothing installed/,
+      ],
+      [
+        "other-bytes",
+        /SSM agent package signature does not verify with key [0-9A-F]{40}; nothing installed/,
+      ],
+    ];
+    for (const [mode, message] of refused) {
+      it(`a ${mode} signature installs nothing and runs nothing (exit 9)`, async () => {
+        sigMode = mode;
+        const m = newMachine();
+        const r = await runScript(
+          REGISTER_SH,
+          ["--name", "web-badsig"],
+          installEnv(m, "ID=debian\n", "x86_64"),
+        );
+        assert.equal(r.code, 9, r.stderr);
+        assert.match(r.stderr, message);
+        assert.equal(fs.existsSync(path.join(m.dir, "install.log")), false, "the installer ran");
+        assert.equal(m.agentCalls().length, 0);
+      });
+    }
+
+    it("the real AWS key (pinned fingerprint) refuses a package signed by a test key", async () => {
+      const m = newMachine();
+      const env = installEnv(m, "ID=debian\n", "x86_64");
+      delete env.HF_AGENT_KEY_FILE;
+      delete env.HF_AGENT_KEY_FINGERPRINT;
+      const r = await runScript(REGISTER_SH, ["--name", "web-awskey"], env);
+      assert.equal(r.code, 9, r.stderr);
+      assert.match(r.stderr, /does not verify with key DE92C7DA3E56E92331D62A36BC1F495C97DD04ED/);
+      assert.equal(fs.existsSync(path.join(m.dir, "install.log")), false);
+    });
+
+    it("a good signature by the pinned key whose copy has expired is accepted, with a note", async () => {
+      sigMode = "expired-key";
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, ["--name", "web-expired"], {
+        ...installEnv(m, "ID=debian\n", "x86_64"),
+        HF_AGENT_KEY_FILE: expiredKey.publicKeyFile,
+        HF_AGENT_KEY_FINGERPRINT: expiredKey.fingerprint,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /the pinned SSM agent key has expired in this script's copy; accepted by fingerprint/,
+      );
+      assert.equal(m.agentCalls().length, 1);
+    });
+
+    it("without gpg it refuses before asking the API for an activation (exit 13)", async () => {
+      const m = newMachine();
+      const before = stack.calls.length;
+      const r = await runScript(REGISTER_SH, ["--name", "web-nogpg"], {
+        ...installEnv(m, "ID=debian\n", "x86_64"),
+        PATH: pathWithout(m.dir, ["gpg"]),
+      });
+      assert.equal(r.code, 13, r.stderr);
+      assert.match(
+        r.stderr,
+        /gpg is needed to verify the SSM agent package .*HF_SKIP_AGENT_SIGNATURE=1/,
+      );
+      assert.equal(stack.calls.length, before, "an activation was consumed");
+      assert.equal(fs.existsSync(path.join(m.dir, "install.log")), false);
+    });
+
+    it("HF_SKIP_AGENT_SIGNATURE=1 installs without a signature, and says so", async () => {
+      sigMode = "missing";
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, ["--name", "web-skipsig"], {
+        ...installEnv(m, "ID=debian\n", "x86_64"),
+        HF_SKIP_AGENT_SIGNATURE: "1",
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /HF_SKIP_AGENT_SIGNATURE=1: installing the SSM agent package WITHOUT verifying its signature/,
+      );
+      assert.ok(!fetched[fetched.length - 1].endsWith(".sig"));
+      assert.equal(m.agentCalls().length, 1);
+    });
 
     it("an unsupported OS exits 9 and the agent is never run", async () => {
       const m = newMachine();

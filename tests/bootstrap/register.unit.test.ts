@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import fc from "fast-check";
@@ -290,6 +291,27 @@ while IFS= read -r -d '' s; do urlencode "$s"; printf '\\0'; done`;
       ),
       { numRuns: 20 },
     );
+  });
+
+  it("ships AWS's agent signing key, and it is the pinned fingerprint DE92…04ED", () => {
+    const block = /<<'KEY'\n([\s\S]*?)\nKEY\n/.exec(SCRIPT)?.[1];
+    assert.ok(block, "agent_public_key heredoc not found");
+    assert.match(
+      SCRIPT,
+      /^readonly AGENT_KEY_FINGERPRINT=DE92C7DA3E56E92331D62A36BC1F495C97DD04ED$/m,
+    );
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "hf-gpg-show-"));
+    const r = spawnSync("gpg", ["--homedir", home, "--batch", "--with-colons", "--show-keys"], {
+      input: block,
+      encoding: "utf8",
+    });
+    assert.equal(r.error, undefined, "gpg is not installed (apt-get install gnupg)");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      [...r.stdout.matchAll(/^fpr:{9}([0-9A-F]{40}):/gm)].map((m) => m[1]),
+      ["DE92C7DA3E56E92331D62A36BC1F495C97DD04ED"],
+    );
+    assert.match(r.stdout, /^uid:.*SSM Agent <ssm-agent-signer@amazon\.com>/m);
   });
 
   describe("identity documents with arrays and nested values (RHEL, SLES, Marketplace AMIs)", () => {
