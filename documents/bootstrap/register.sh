@@ -66,6 +66,7 @@ Endpoints and overrides (environment only):
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
+  HF_ALLOW_HTTP          1 allows http:// API and agent bucket URLs off loopback (default 0: https only)
 
 Exit codes:
   0   registered, or already registered (nothing to do)
@@ -146,6 +147,26 @@ BACKOFF_CAP_MS=${HF_BACKOFF_CAP_MS:-$DEFAULT_BACKOFF_CAP_MS}
 
 [[ $API_URL =~ ^https?://[^[:space:]\"\'\\]+$ ]] ||
   fail "$E_USAGE" "API URL missing or not http(s)://...: give --api-url or HF_API_URL"
+# TLS only: the API call carries the bootstrap token and the answer carries the activation code;
+# the agent package is about to run as root. Plain HTTP is for loopback test servers, or an
+# explicit HF_ALLOW_HTTP=1.
+loopback_host() { # url
+  local rest=${1#*://} host
+  rest=${rest%%[/?#]*}
+  [[ $rest != *@* ]] || return 1
+  if [[ $rest == \[* ]]; then host=${rest%%]*}]; else host=${rest%%:*}; fi
+  [[ $host == localhost || $host == '[::1]' || $host =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]]
+}
+require_tls() { # url what
+  [[ $1 == https://* || ${HF_ALLOW_HTTP:-0} == 1 ]] || loopback_host "$1" ||
+    fail "$E_USAGE" "refusing http:// for the $2: only loopback may use plain HTTP (use https://, or HF_ALLOW_HTTP=1)"
+}
+require_tls "$API_URL" "API URL"
+if [[ -n ${HF_AGENT_BUCKET_URL:-} ]]; then
+  [[ $HF_AGENT_BUCKET_URL =~ ^https?://[^[:space:]\"\'\\]+$ ]] ||
+    fail "$E_USAGE" "HF_AGENT_BUCKET_URL must be an http(s):// URL"
+  require_tls "$HF_AGENT_BUCKET_URL" "agent bucket URL"
+fi
 API_URL=${API_URL%/}
 [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]{0,3}$ ]] || fail "$E_USAGE" "--max-attempts must be a whole number from 1 to 9999"
 [[ $MAX_TIME =~ ^[1-9][0-9]{0,5}$ ]] || fail "$E_USAGE" "--max-time must be a whole number of seconds from 1 to 999999"
@@ -214,12 +235,15 @@ http_request() { # method url headers-file out-body out-headers max-seconds
   fi
   HTTP_STATUS=000
   if [[ $HTTP_TOOL == curl ]]; then
-    curl -sS -K "$hdrs.rc" -X "$method" -o "$body" -D "$heads" -w '%{http_code}' \
+    # -q first: no ~/.curlrc. One protocol, the URL's own (checked by require_tls), and no
+    # redirects: a 3xx is an answer, never a hop that carries the token elsewhere.
+    curl -q -sS -K "$hdrs.rc" -X "$method" -o "$body" -D "$heads" -w '%{http_code}' \
+      --proto "=${url%%://*}" --proto-redir =https --max-redirs 0 \
       --connect-timeout 5 --max-time "$secs" "$url" >"$WORK/status" 2>/dev/null || true
     read -r HTTP_STATUS <"$WORK/status" || true
   else
     WGETRC=$hdrs.rc wget -q -S --content-on-error --method="$method" -O "$body" \
-      --timeout="$secs" --tries=1 "$url" 2>"$heads" || true
+      --max-redirect=0 --timeout="$secs" --tries=1 "$url" 2>"$heads" || true
     while IFS= read -r line; do
       [[ $line =~ ^[[:space:]]*HTTP/[0-9.]+[[:space:]]([0-9]{3}) ]] && HTTP_STATUS=${BASH_REMATCH[1]}
     done <"$heads"

@@ -18,6 +18,7 @@ import {
   ROOT,
   SUPPORT,
   newMachine,
+  pathWithout,
   runScript,
 } from "./support/harness";
 import { startFakeImds } from "./support/fakeImds";
@@ -402,5 +403,120 @@ done`;
         await imds.close();
       }
     });
+  });
+
+  describe("TLS only", () => {
+    /** A PATH whose curl and wget only record their arguments and fail as unreachable. */
+    function recordingTools(dir: string): { path: string; calls(): string[] } {
+      const bin = path.join(dir, "fake-http-bin");
+      const log = path.join(dir, "http-tool.log");
+      fs.mkdirSync(bin, { recursive: true });
+      for (const tool of ["curl", "wget"]) {
+        fs.writeFileSync(
+          path.join(bin, tool),
+          `#!/bin/sh\nprintf '%s ' ${tool} "$@" >>'${log}'\nprintf '\\n' >>'${log}'\nexit 7\n`,
+          { mode: 0o755 },
+        );
+      }
+      return {
+        path: `${bin}:${process.env.PATH}`,
+        calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []),
+      };
+    }
+
+    const refusals: Array<[string, Record<string, string>, RegExp]> = [
+      [
+        "an http:// API URL off loopback",
+        { HF_API_URL: "http://192.0.2.1/latest" },
+        /refusing http:\/\/ for the API URL: only loopback may use plain HTTP \(use https:\/\/, or HF_ALLOW_HTTP=1\)/,
+      ],
+      [
+        "an HTTP:// API URL in capitals",
+        { HF_API_URL: "HTTP://192.0.2.1/latest" },
+        /API URL missing or not http\(s\):\/\//,
+      ],
+      [
+        "an http:// agent bucket off loopback",
+        {
+          HF_API_URL: "https://192.0.2.1/latest",
+          HF_AGENT_BUCKET_URL: "http://192.0.2.1/amazon-ssm-x",
+        },
+        /refusing http:\/\/ for the agent bucket URL: only loopback may use plain HTTP/,
+      ],
+      [
+        "a host that only starts like loopback",
+        { HF_API_URL: "http://127.0.0.1.evil.example/latest" },
+        /refusing http:\/\/ for the API URL/,
+      ],
+    ];
+    for (const [what, env, message] of refusals) {
+      it(`refuses ${what} with exit 2 before any network call`, async () => {
+        const m = newMachine();
+        const tools = recordingTools(m.dir);
+        const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+          ...m.env,
+          HF_IMDS_URL: CLOSED_URL,
+          HF_TOKEN: GOOD_TOKEN,
+          PATH: tools.path,
+          ...env,
+        });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, message);
+        assert.deepEqual(tools.calls(), [], "a network tool ran");
+      });
+    }
+
+    it("HF_ALLOW_HTTP=1 lets http:// through, and curl is pinned to that one protocol with no .curlrc", async () => {
+      const m = newMachine();
+      const tools = recordingTools(m.dir);
+      const r = await runScript(REGISTER_SH, ["--name", "web-1", "--max-attempts", "1"], {
+        ...m.env,
+        HF_API_URL: "http://192.0.2.1/latest",
+        HF_ALLOW_HTTP: "1",
+        HF_IMDS_URL: CLOSED_URL,
+        HF_TOKEN: GOOD_TOKEN,
+        PATH: tools.path,
+      });
+      assert.equal(r.code, 7, r.stderr);
+      const api = tools.calls().filter((c) => c.includes("192.0.2.1"));
+      assert.equal(api.length, 1, tools.calls().join("\n"));
+      assert.match(api[0], /^curl -q /);
+      assert.match(api[0], / --proto =http --proto-redir =https --max-redirs 0 /);
+      // The https URLs get --proto =https.
+      const imds = tools.calls().filter((c) => c.includes("127.0.0.1:9"));
+      assert.ok(imds.every((c) => / --proto =http /.test(c)));
+    });
+
+    for (const tool of ["curl", "wget"]) {
+      it(`${tool}: a redirect to another origin is not followed and the token does not travel (exit 8)`, async () => {
+        const other = await startRecorder(() => ({ status: 200, body: "{}" }));
+        const api = await startRecorder(() => ({
+          status: 302,
+          headers: { Location: `${other.url}/steal` },
+          body: "",
+        }));
+        try {
+          const m = newMachine();
+          const curlrc = path.join(m.dir, ".curlrc");
+          fs.writeFileSync(curlrc, 'header = "X-From-Curlrc: yes"\nlocation\n');
+          const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+            ...m.env,
+            HOME: m.dir,
+            HF_API_URL: `${api.url}/latest`,
+            HF_IMDS_URL: CLOSED_URL,
+            HF_TOKEN: GOOD_TOKEN,
+            PATH: tool === "wget" ? pathWithout(m.dir, ["curl"]) : (process.env.PATH ?? ""),
+          });
+          assert.equal(r.code, 8, r.stderr);
+          assert.match(r.stderr, /activation API answered HTTP 302/);
+          assert.equal(api.requests.length, 1);
+          assert.equal(api.requests[0].headers["x-from-curlrc"], undefined, ".curlrc was read");
+          assert.deepEqual(other.requests, [], "the redirect was followed");
+        } finally {
+          await api.close();
+          await other.close();
+        }
+      });
+    }
   });
 });
