@@ -119,7 +119,7 @@ $JsonNumber = '^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?\z'
 
 # \b \f \n \r \t become a space, any \u escape outside printable ASCII a ?, as in register.sh.
 function ConvertFrom-JsonString([string]$Inner) {
-  $sb = New-Object Text.StringBuilder
+  $sb = [Text.StringBuilder]::new()
   $i = 0
   while ($i -lt $Inner.Length) {
     $c = $Inner[$i]
@@ -146,7 +146,7 @@ function Test-JsonScalar([string]$Tok) {
 
 # Skips one value starting at $Tokens[$At]; returns the index after it, or -1 if malformed.
 function Skip-JsonValue([string[]]$Tokens, [int]$At) {
-  $stack = New-Object Collections.Generic.List[string]
+  $stack = [Collections.Generic.List[string]]::new()
   $state = 'V'
   $i = $At
   while ($i -lt $Tokens.Count) {
@@ -179,8 +179,10 @@ function Skip-JsonValue([string[]]$Tokens, [int]$At) {
 # The top-level members of one JSON object as an ordinal dictionary, or $null.
 function Read-JsonObject([string]$Text, [string]$Mode = 'strict') {
   $pattern = '"([^"\\\x00-\x1f]|\\.)*"|[\]\[{}:,]|-?[0-9][0-9.eE+-]*|true|false|null|[^ \t\n\v\f\r]'
-  $tokens = [string[]]@([regex]::Matches($Text, $pattern) | ForEach-Object { $_.Value })
-  $out = New-Object 'Collections.Generic.Dictionary[string,string]' ([StringComparer]::Ordinal)
+  $list = [Collections.Generic.List[string]]::new()
+  foreach ($m in [regex]::Matches($Text, $pattern)) { $list.Add($m.Value) }
+  $tokens = $list.ToArray()
+  $out = [Collections.Generic.Dictionary[string, string]]::new([StringComparer]::Ordinal)
   if ($tokens.Count -lt 2 -or $tokens[0] -cne '{') { return $null }
   $i = 1
   if ($tokens[1] -ceq '}') { $i = 2 } else {
@@ -263,7 +265,7 @@ function Invoke-Http([string]$Method, [string]$Url, [System.Collections.IDiction
       if (-not $ex -or -not $ex.Response) { return $result }
       $resp = $ex.Response
     }
-    $ms = New-Object IO.MemoryStream
+    $ms = [IO.MemoryStream]::new()
     $copy = $resp.GetResponseStream().CopyToAsync($ms)
     $left = [Math]::Max(0, $limit - [int]$clock.ElapsedMilliseconds)
     # A body cut off by the deadline or the peer is no answer: the caller retries it.
@@ -290,7 +292,7 @@ $NoEc2Set = (EnvOr 'HF_NO_EC2' '0') -ceq '1'
 $ForceSet = (EnvOr 'HF_FORCE' '0') -ceq '1'
 $MaxAttempts = EnvOr 'HF_MAX_ATTEMPTS' "$DEFAULT_MAX_ATTEMPTS"
 $MaxTime = EnvOr 'HF_MAX_TIME' "$DEFAULT_MAX_TIME"
-$Tags = New-Object Collections.Generic.List[string]
+$Tags = [Collections.Generic.List[string]]::new()
 $envTags = EnvOr 'HF_TAGS' ''
 if ($envTags) {
   # As bash's `IFS=, read -r -a`: the first line only, split at commas, one trailing empty field dropped.
@@ -301,22 +303,26 @@ if ($envTags) {
 }
 
 $ValueOptions = @('ApiUrl', 'Name', 'Token', 'TokenFile', 'Tag', 'MaxAttempts', 'MaxTime')
-$i = 0
-while ($i -lt $Argv.Count) {
-  $opt = [string]$Argv[$i]
-  $rest = @($Argv | Select-Object -Skip ($i + 1))
+$Switches = @('NoEc2', 'Force', 'Help')
+$Queue = [Collections.Generic.List[string]]::new()
+foreach ($a in $Argv) { $Queue.Add([string]$a) }
+while ($Queue.Count -gt 0) {
+  $opt = $Queue[0]
+  $Queue.RemoveAt(0)
   # -Name:web is PowerShell's spelling of --name=web.
   if ($opt -cmatch '^(-[A-Za-z0-9]+):([\s\S]*)\z') {
     $opt = $Matches[1]
-    $rest = @($Matches[2]) + $rest
+    $Queue.Insert(0, $Matches[2])
   }
   # Parameter names are case-insensitive in PowerShell; abbreviations are not taken.
-  $known = @($ValueOptions + @('NoEc2', 'Force', 'Help') | Where-Object { "-$_" -eq $opt })
-  $word = if ($known.Count) { $known[0] } elseif ($opt -eq '-h') { 'Help' } else { '' }
+  $word = ''
+  foreach ($o in $ValueOptions + $Switches) { if ("-$o" -eq $opt) { $word = $o } }
+  if ($opt -ceq '-h') { $word = 'Help' }
   if ($ValueOptions -contains $word) {
     $flag = "-$word"
-    if ($rest.Count -lt 1 -or [string]::IsNullOrEmpty([string]$rest[0])) { Fail $E_USAGE "option $flag needs a value (see -Help)" }
-    $value = [string]$rest[0]
+    if ($Queue.Count -lt 1 -or [string]::IsNullOrEmpty($Queue[0])) { Fail $E_USAGE "option $flag needs a value (see -Help)" }
+    $value = $Queue[0]
+    $Queue.RemoveAt(0)
     switch ($word) {
       'ApiUrl' { $ApiUrl = $value }
       'Name' { $Name = $value }
@@ -326,9 +332,8 @@ while ($i -lt $Argv.Count) {
       'MaxAttempts' { $MaxAttempts = $value }
       'MaxTime' { $MaxTime = $value }
     }
-    $Argv = @($rest | Select-Object -Skip 1)
-  } elseif ($word -eq 'NoEc2') { $NoEc2Set = $true; $Argv = $rest }
-  elseif ($word -eq 'Force') { $ForceSet = $true; $Argv = $rest }
+  } elseif ($word -eq 'NoEc2') { $NoEc2Set = $true }
+  elseif ($word -eq 'Force') { $ForceSet = $true }
   elseif ($word -eq 'Help') { Show-Usage; exit $E_OK }
   else { Fail $E_USAGE "unknown option $(OneLine $opt) (see -Help)" }
 }
@@ -336,7 +341,7 @@ while ($i -lt $Argv.Count) {
 if (-not $ApiUrl) { $ApiUrl = $BakedApiUrl }
 $ImdsUrl = EnvOr 'HF_IMDS_URL' 'http://169.254.169.254'
 $RegistrationFile = EnvOr 'HF_REGISTRATION_FILE' ''
-if (-not $RegistrationFile) { $RegistrationFile = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'Amazon\SSM\InstanceData\registration' }
+if (-not $RegistrationFile) { $RegistrationFile = [IO.Path]::Combine([Environment]::GetFolderPath('CommonApplicationData'), 'Amazon\SSM\InstanceData\registration') }
 $BackoffBaseMs = EnvOr 'HF_BACKOFF_BASE_MS' "$DEFAULT_BACKOFF_BASE_MS"
 $BackoffCapMs = EnvOr 'HF_BACKOFF_CAP_MS' "$DEFAULT_BACKOFF_CAP_MS"
 
@@ -355,7 +360,7 @@ $BackoffBaseMs = [int]$BackoffBaseMs
 $BackoffCapMs = [int]$BackoffCapMs
 if ($TokenFile) {
   $tokenBytes = $null
-  if (Test-Path -LiteralPath $TokenFile -PathType Leaf) {
+  if ([IO.File]::Exists($TokenFile)) {
     try { $tokenBytes = [IO.File]::ReadAllBytes($TokenFile) } catch { $tokenBytes = $null }
   }
   if ($null -eq $tokenBytes) { Fail $E_USAGE "token file $(OneLine $TokenFile) is not readable" }
@@ -372,8 +377,9 @@ foreach ($t in $Tags) {
 # PowerShell 5.1 may still default to TLS 1.0; the API and S3 need 1.2.
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 
-$Work = Join-Path ([IO.Path]::GetTempPath()) ("hf-register-" + [guid]::NewGuid().ToString('N'))
-New-Item -ItemType Directory -Path $Work | Out-Null
+# .NET and the IO classes only from here on: each cmdlet module PowerShell loads costs start-up time.
+$Work = [IO.Path]::Combine([IO.Path]::GetTempPath(), "hf-register-" + [guid]::NewGuid().ToString('N'))
+[void][IO.Directory]::CreateDirectory($Work)
 try {
 # Everything from here runs inside try/finally: the work folder goes on every exit, also on
 # an unexpected error (which exits 1, as `set -e` does in register.sh).
@@ -437,7 +443,7 @@ if (-not $Name) { Fail $E_USAGE "the machine name is empty: give -Name or HF_NAM
 
 # Percent-encodes every UTF-8 byte outside A-Z a-z 0-9 . _ ~ - (register.sh's urlencode).
 function ConvertTo-UrlComponent([string]$Text) {
-  $sb = New-Object Text.StringBuilder
+  $sb = [Text.StringBuilder]::new()
   foreach ($b in [Text.Encoding]::UTF8.GetBytes($Text)) {
     $c = [char]$b
     if ($b -lt 128 -and "$c" -cmatch '^[A-Za-z0-9._~-]\z') { [void]$sb.Append($c) } else { [void]$sb.Append(('%{0:X2}' -f $b)) }
@@ -455,15 +461,16 @@ foreach ($t in $Tags) {
 # Full jitter: the delay is uniform in [0, min(cap, base * 2^(n-1))]. A Retry-After of S
 # seconds moves the window to [S, 2S]: never earlier than asked, and spread so that the
 # machines told to wait do not all come back in the same instant.
+$Rng = [Random]::new()
 function Get-BackoffMs([int]$N, [string]$RetryAfter) {
   $ceiling = $BackoffBaseMs
   for ($k = 1; $k -lt $N -and $ceiling -lt $BackoffCapMs; $k++) { $ceiling = $ceiling * 2 }
   if ($ceiling -gt $BackoffCapMs) { $ceiling = $BackoffCapMs }
   if ($RetryAfter -cmatch '^[0-9]{1,5}\z' -and [int]$RetryAfter -gt 0) {
     $ra = [int]$RetryAfter
-    return $ra * 1000 + (Get-Random -Minimum 0 -Maximum ($ra * 1000 + 1))
+    return $ra * 1000 + $Rng.Next(0, $ra * 1000 + 1)
   }
-  return (Get-Random -Minimum 0 -Maximum ($ceiling + 1))
+  return $Rng.Next(0, $ceiling + 1)
 }
 
 Write-Log "requesting an activation for $Name ($Identity identity)"
@@ -496,7 +503,7 @@ while ($true) {
     Fail $E_UNAVAILABLE "activation API unavailable after $attempt attempts in ${elapsed}s (last HTTP $status)"
   }
   Write-Log "attempt ${attempt}: HTTP $status; retrying in ${delay}ms"
-  Start-Sleep -Milliseconds $delay
+  [Threading.Thread]::Sleep($delay)
 }
 
 $json = Read-JsonObject $body
@@ -519,21 +526,22 @@ Write-Log "got activation $ActivationId in $Region after $attempt attempt(s)"
 $Service = 'AmazonSSMAgent'
 function Find-Agent {
   $candidate = EnvOr 'HF_AGENT_BIN' ''
-  if (-not $candidate) { $candidate = Join-Path ([Environment]::GetFolderPath('ProgramFiles')) 'Amazon\SSM\amazon-ssm-agent.exe' }
-  if (Test-Path -LiteralPath $candidate -PathType Leaf) { return $candidate }
+  if (-not $candidate) { $candidate = [IO.Path]::Combine([Environment]::GetFolderPath('ProgramFiles'), 'Amazon\SSM\amazon-ssm-agent.exe') }
+  if ([IO.File]::Exists($candidate)) { return $candidate }
   return $null
 }
 
 # Runs CMD from an HF_* variable (words split at blanks, first line only, as bash's `read -r -a`)
 # with extra arguments, its output on stderr; success is its exit code, never its output.
 function Invoke-Override([string]$CommandLine, [string[]]$Extra, [switch]$Quiet) {
-  $words = @($CommandLine.Split("`n")[0].Trim(" `t") -split '[ \t]+' | Where-Object { $_ -ne '' })
-  if ($words.Count -eq 0) { return $false }
+  $words = @($CommandLine.Split("`n")[0].Trim(" `t") -split '[ \t]+')
+  if ($words[0] -eq '') { return $false }
+  $args1 = if ($words.Count -gt 1) { $words[1..($words.Count - 1)] } else { @() }
   $eap = $ErrorActionPreference
   $ErrorActionPreference = 'Continue'
   try {
-    & $words[0] @($words | Select-Object -Skip 1) @Extra 2>&1 | ForEach-Object {
-      if (-not $Quiet) { [Console]::Error.WriteLine([string]$_) }
+    foreach ($line in (& $words[0] @args1 @Extra 2>&1)) {
+      if (-not $Quiet) { [Console]::Error.WriteLine([string]$line) }
     }
     return ($LASTEXITCODE -eq 0)
   } catch {
@@ -554,7 +562,7 @@ function Install-Agent {
   $url = EnvOr 'HF_AGENT_BUCKET_URL' "https://s3.$Region.amazonaws.com/amazon-ssm-$Region"
   if ($url.EndsWith('/')) { $url = $url.Substring(0, $url.Length - 1) }
   $url = $url + '/latest/windows_amd64/AmazonSSMAgentSetup.exe'
-  $pkg = Join-Path $Work 'AmazonSSMAgentSetup.exe'
+  $pkg = [IO.Path]::Combine($Work, 'AmazonSSMAgentSetup.exe')
   Write-Log "installing the SSM agent from $url"
   $dl = Invoke-Http 'GET' $url @{} 300 $pkg
   if ($dl.Status -ne 200) { Fail $E_INSTALL "SSM agent download failed from $url" }
@@ -565,7 +573,7 @@ function Install-Agent {
     $cmdText = ($override.Split("`n")[0].Trim(" `t") -split '[ \t]+') -join ' '
   } else {
     # On an EC2 host the installer registers as hybrid only when told so explicitly.
-    $installArgs = @('/q', '/log', (Join-Path $Work 'install.log'))
+    $installArgs = @('/q', '/log', [IO.Path]::Combine($Work, 'install.log'))
     if ($Identity -eq 'ec2') { $installArgs += 'ALLOWEC2INSTALL=YES' }
     try {
       $p = Start-Process -FilePath $pkg -ArgumentList $installArgs -Wait -PassThru
@@ -612,12 +620,12 @@ foreach ($n in 1..5) {
     Write-Log "registered $Name as $MI in $Region"
     exit $E_OK
   }
-  Start-Sleep -Seconds 1
+  [Threading.Thread]::Sleep(1000)
 }
 Fail $E_UNCONFIRMED "no mi- ID in $RegistrationFile after registering"
 } catch {
   [Console]::Error.WriteLine("register.ps1: error: unexpected: $(OneLine $_.Exception.Message)")
   exit 1
 } finally {
-  Remove-Item -Recurse -Force -LiteralPath $Work -ErrorAction SilentlyContinue
+  try { [IO.Directory]::Delete($Work, $true) } catch { [Console]::Error.WriteLine("register.ps1: could not remove $Work") }
 }
