@@ -193,6 +193,15 @@ elif command -v wget >/dev/null 2>&1; then
 else
   fail "$E_PREREQ" "required tool curl (or wget) is not installed" # (Linux only)
 fi
+# BusyBox wget lacks --method, -S, --content-on-error and WGETRC headers: with it the script
+# would send requests it cannot check. wget's --timeout bounds each read, not the transfer, so
+# coreutils timeout bounds the whole attempt.
+if [[ $HTTP_TOOL == wget ]]; then
+  wget_version=$(wget --version 2>/dev/null) || true
+  [[ $wget_version == "GNU Wget"* ]] ||
+    fail "$E_PREREQ" "wget here is not GNU Wget (BusyBox?): install curl or GNU wget" # (Linux only)
+  command -v timeout >/dev/null 2>&1 || fail "$E_PREREQ" "required tool timeout is not installed" # (Linux only)
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -220,7 +229,7 @@ fi
 # file (curl -K, WGETRC), never through the process list. Each attempt forks only the HTTP
 # tool: a burst of machines sharing a host (or a small VM) spends its CPU on requests.
 http_request() { # method url headers-file out-body out-headers max-seconds
-  local method=$1 url=$2 hdrs=$3 body=$4 heads=$5 secs=$6 line
+  local method=$1 url=$2 hdrs=$3 body=$4 heads=$5 secs=$6 line rc=0
   : >"$body"
   : >"$heads"
   if [[ ! -e $hdrs.rc ]]; then
@@ -239,16 +248,19 @@ http_request() { # method url headers-file out-body out-headers max-seconds
     # redirects: a 3xx is an answer, never a hop that carries the token elsewhere.
     curl -q -sS -K "$hdrs.rc" -X "$method" -o "$body" -D "$heads" -w '%{http_code}' \
       --proto "=${url%%://*}" --proto-redir =https --max-redirs 0 \
-      --connect-timeout 5 --max-time "$secs" "$url" >"$WORK/status" 2>/dev/null || true
+      --connect-timeout 5 --max-time "$secs" "$url" >"$WORK/status" 2>/dev/null || rc=$?
     read -r HTTP_STATUS <"$WORK/status" || true
   else
-    WGETRC=$hdrs.rc wget -q -S --content-on-error --method="$method" -O "$body" \
-      --max-redirect=0 --timeout="$secs" --tries=1 "$url" 2>"$heads" || true
+    WGETRC=$hdrs.rc timeout -k 2 "$secs" wget -q -S --content-on-error --method="$method" -O "$body" \
+      --max-redirect=0 --timeout="$secs" --tries=1 "$url" 2>"$heads" || rc=$?
     while IFS= read -r line; do
       [[ $line =~ ^[[:space:]]*HTTP/[0-9.]+[[:space:]]([0-9]{3}) ]] && HTTP_STATUS=${BASH_REMATCH[1]}
     done <"$heads"
   fi
   [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
+  # A 2xx whose transfer failed (cut-off body, timeout) is no answer: retry it. (wget also exits
+  # non-zero for 4xx/5xx, so only a 2xx is judged by the exit code.)
+  if ((rc != 0)) && [[ $HTTP_STATUS == 2* ]]; then HTTP_STATUS=000; fi
 }
 
 # ---------------------------------------------------------------- JSON
@@ -644,7 +656,11 @@ attempt=0
 start=$SECONDS
 while :; do
   attempt=$((attempt + 1))
-  http_request GET "$API_URL/activate?$QUERY" "$WORK/api-headers" "$WORK/body" "$WORK/heads" 30
+  # Each attempt gets at most 30 s and never more than what is left of --max-time.
+  budget=$((MAX_TIME - (SECONDS - start)))
+  ((budget <= 30)) || budget=30
+  ((budget >= 1)) || budget=1
+  http_request GET "$API_URL/activate?$QUERY" "$WORK/api-headers" "$WORK/body" "$WORK/heads" "$budget"
   status=$HTTP_STATUS
   case $status in
     200) break ;;
@@ -663,7 +679,8 @@ while :; do
   esac
   retry_after=''
   while IFS= read -r line; do
-    [[ $line =~ ^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]:[[:space:]]*([0-9]{1,5})[[:space:]]*$ ]] &&
+    # wget -S prints the headers indented by two spaces.
+    [[ $line =~ ^[[:space:]]*[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]:[[:space:]]*([0-9]{1,5})[[:space:]]*$ ]] &&
       retry_after=${BASH_REMATCH[1]}
   done <"$WORK/heads"
   elapsed=$((SECONDS - start))

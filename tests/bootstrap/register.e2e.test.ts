@@ -672,6 +672,7 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
       "mkdir",
       "dirname",
       "wget",
+      "timeout",
       "env",
     ];
     for (const tool of tools) {

@@ -519,4 +519,154 @@ done`;
       });
     }
   });
+
+  describe("wget path", () => {
+    it("refuses BusyBox wget with exit 13 before any request", async () => {
+      const m = newMachine();
+      const bin = pathWithout(m.dir, ["curl", "wget"]);
+      const log = path.join(m.dir, "busybox.log");
+      fs.writeFileSync(
+        path.join(bin, "wget"),
+        `#!/bin/sh\necho "$@" >>'${log}'\ncase "$1" in --version) echo "wget: unrecognized option '--version'" >&2; echo "BusyBox v1.36.1 (2024-06-10) multi-call binary." >&2; exit 1;; esac\nexit 0\n`,
+        { mode: 0o755 },
+      );
+      const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+        ...m.env,
+        HF_API_URL: `${CLOSED_URL}/latest`,
+        HF_IMDS_URL: CLOSED_URL,
+        HF_TOKEN: GOOD_TOKEN,
+        PATH: bin,
+      });
+      assert.equal(r.code, 13, r.stderr);
+      assert.match(r.stderr, /wget here is not GNU Wget \(BusyBox\?\): install curl or GNU wget/);
+      assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["--version"]);
+    });
+
+    it("reads the Retry-After that wget -S prints indented", async () => {
+      let n = 0;
+      const api = await startRecorder(() =>
+        n++ === 0
+          ? { status: 503, headers: { "Retry-After": "1" }, body: '{"message":"busy"}' }
+          : { status: 403, body: '{"error":"Forbidden","message":"stop here"}' },
+      );
+      try {
+        const m = newMachine();
+        const r = await runScript(REGISTER_SH, ["--name", "web-1"], {
+          ...m.env,
+          HF_API_URL: `${api.url}/latest`,
+          HF_IMDS_URL: CLOSED_URL,
+          HF_TOKEN: GOOD_TOKEN,
+          PATH: pathWithout(m.dir, ["curl"]),
+        });
+        assert.equal(r.code, 5, r.stderr);
+        const delay = Number(/HTTP 503; retrying in (\d+)ms/.exec(r.stderr)?.[1]);
+        assert.ok(delay >= 1000 && delay <= 2000, `delay ${delay} ignores Retry-After: 1`);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("bounds an attempt in total time, even against a server that trickles its body", async function () {
+      this.timeout(90_000);
+      let closed = false;
+      const api = await startRecorder(() => (req, res) => {
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "100" });
+        let sent = 0;
+        const tick = setInterval(() => {
+          if (sent++ >= 60) return clearInterval(tick);
+          res.write(" ");
+        }, 500);
+        req.socket.on("close", () => {
+          closed = true;
+          clearInterval(tick);
+        });
+      });
+      try {
+        const m = newMachine();
+        const started = Date.now();
+        const r = await runScript(
+          REGISTER_SH,
+          ["--name", "web-1", "--max-time", "4", "--max-attempts", "1"],
+          {
+            ...m.env,
+            HF_API_URL: `${api.url}/latest`,
+            HF_IMDS_URL: CLOSED_URL,
+            HF_TOKEN: GOOD_TOKEN,
+            PATH: pathWithout(m.dir, ["curl"]),
+          },
+        );
+        const seconds = (Date.now() - started) / 1000;
+        assert.equal(r.code, 7, r.stderr);
+        // The trickle would last 30 s; --max-time 4 must cut it (slack for a loaded machine).
+        assert.ok(seconds < 20, `the attempt ran ${seconds}s past --max-time 4`);
+        assert.ok(closed, "the script left the connection open");
+      } finally {
+        await api.close();
+      }
+    });
+  });
+
+  describe("transfer failures and the time bound", () => {
+    const ACTIVATION = JSON.stringify({
+      activationId: "6a1c0e0e-0000-4000-8000-000000000000",
+      activationCode: "abcdefghijklmnopqrstuvwx",
+      region: "ap-southeast-2",
+    });
+    for (const tool of ["curl", "wget"]) {
+      it(`${tool}: a body cut off mid-transfer is retried, not exit 8`, async () => {
+        let n = 0;
+        const api = await startRecorder(() => (_req, res) => {
+          if (n++ === 0) {
+            res.writeHead(200, {
+              "Content-Type": "application/json",
+              "Content-Length": String(ACTIVATION.length),
+            });
+            res.write(ACTIVATION.slice(0, 30));
+            setTimeout(() => res.socket?.destroy(), 50);
+            return;
+          }
+          res.writeHead(200, { "Content-Type": "application/json" });
+          res.end(ACTIVATION);
+        });
+        try {
+          const m = newMachine();
+          const r = await runScript(REGISTER_SH, ["--name", "web-1", "--max-attempts", "3"], {
+            ...m.env,
+            HF_API_URL: `${api.url}/latest`,
+            HF_IMDS_URL: CLOSED_URL,
+            HF_TOKEN: GOOD_TOKEN,
+            PATH: tool === "wget" ? pathWithout(m.dir, ["curl"]) : (process.env.PATH ?? ""),
+          });
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(api.requests.length, 2);
+          assert.match(r.stderr, /attempt 1: HTTP 000; retrying/);
+          assert.equal(m.agentCalls().length, 1);
+        } finally {
+          await api.close();
+        }
+      });
+    }
+
+    it("curl: a server that never answers is cut at --max-time, not 30 s per attempt", async function () {
+      this.timeout(90_000);
+      const api = await startRecorder(() => () => {
+        // Never answers.
+      });
+      try {
+        const m = newMachine();
+        const started = Date.now();
+        const r = await runScript(REGISTER_SH, ["--name", "web-1", "--max-time", "3"], {
+          ...m.env,
+          HF_API_URL: `${api.url}/latest`,
+          HF_IMDS_URL: CLOSED_URL,
+          HF_TOKEN: GOOD_TOKEN,
+        });
+        const seconds = (Date.now() - started) / 1000;
+        assert.equal(r.code, 7, r.stderr);
+        assert.ok(seconds < 20, `ran ${seconds}s with --max-time 3`);
+      } finally {
+        await api.close();
+      }
+    });
+  });
 });
