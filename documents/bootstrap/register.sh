@@ -66,6 +66,7 @@ Endpoints and overrides (environment only):
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
+  HF_LOCK_FILE           lock that keeps runs one at a time (Linux only; default: hybrid-fleet-register.lock beside the registration file)
   HF_ALLOW_HTTP          1 allows http:// API and agent bucket URLs off loopback (default 0: https only)
 
 Exit codes:
@@ -218,6 +219,17 @@ registered_id() {
   [[ $content =~ \"ManagedInstanceID\"[[:space:]]*:[[:space:]]*\"(mi-[0-9a-f]{17})\" ]] || return 1
   printf '%s' "${BASH_REMATCH[1]}"
 }
+
+# One run at a time: two runs at once would each spend an activation and leave an orphaned mi-.
+# The registration is checked only once the lock is held, so the second run finds the first's.
+LOCK_FILE=${HF_LOCK_FILE:-${REGISTRATION_FILE%/*}/hybrid-fleet-register.lock}
+command -v flock >/dev/null 2>&1 || fail "$E_PREREQ" "required tool flock is not installed (util-linux)" # (Linux only)
+mkdir -p -- "${LOCK_FILE%/*}" 2>/dev/null || true
+exec 9>>"$LOCK_FILE" || fail "$E_USAGE" "cannot open the lock file $(one_line "$LOCK_FILE") (HF_LOCK_FILE)" # (Linux only)
+if ! flock -n 9; then
+  log "another register.sh run holds $LOCK_FILE; waiting up to ${MAX_TIME}s" # (Linux only)
+  flock -w "$MAX_TIME" 9 || fail "$E_UNAVAILABLE" "another register.sh run still holds $LOCK_FILE after ${MAX_TIME}s" # (Linux only)
+fi
 
 if [[ $FORCE != 1 ]] && existing=$(registered_id); then
   log "already registered as $existing; nothing to do (--force re-registers)"

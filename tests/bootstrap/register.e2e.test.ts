@@ -386,6 +386,50 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
     assert.notEqual(calls[1][4], calls[0][4], "--force reused the old activation");
   });
 
+  it("two concurrent runs on one machine consume exactly one activation (lock, then re-check)", async () => {
+    const m = newMachine();
+    const before = stack.ssm.activations.length;
+    const env = onPrem(m, { HF_TOKEN: GOOD_TOKEN, FAKE_AGENT_SLEEP: "2" });
+    const [a, b] = await Promise.all([
+      runScript(REGISTER_SH, ["--name", "web-lock"], env),
+      runScript(REGISTER_SH, ["--name", "web-lock"], env),
+    ]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(stack.ssm.activations.length, before + 1, "two activations were consumed");
+    assert.equal(m.agentCalls().length, 1);
+    assert.equal(
+      [a, b].filter((r) => /already registered as mi-[0-9a-f]{17}; nothing to do/.test(r.stderr))
+        .length,
+      1,
+    );
+    assert.ok(
+      fs.existsSync(path.join(path.dirname(m.registrationFile), "hybrid-fleet-register.lock")),
+    );
+  });
+
+  it("HF_LOCK_FILE moves the lock; without flock the script exits 13 before the API", async () => {
+    const m = newMachine();
+    const lock = path.join(m.dir, "custom.lock");
+    const ok = await runScript(
+      REGISTER_SH,
+      ["--name", "web-lockfile"],
+      onPrem(m, { HF_TOKEN: GOOD_TOKEN, HF_LOCK_FILE: lock }),
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(fs.existsSync(lock));
+    const m2 = newMachine();
+    const before = stack.calls.length;
+    const r = await runScript(
+      REGISTER_SH,
+      ["--name", "web-noflock"],
+      onPrem(m2, { HF_TOKEN: GOOD_TOKEN, PATH: pathWithout(m2.dir, ["flock"]) }),
+    );
+    assert.equal(r.code, 13, r.stderr);
+    assert.match(r.stderr, /required tool flock is not installed/);
+    assert.equal(stack.calls.length, before);
+  });
+
   it("an EC2 instance registered by its instance profile (no mi- file) still registers", async () => {
     const m = newMachine();
     fs.mkdirSync(path.dirname(m.registrationFile), { recursive: true });
@@ -673,6 +717,7 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
       "dirname",
       "wget",
       "timeout",
+      "flock",
       "env",
     ];
     for (const tool of tools) {
