@@ -55,7 +55,7 @@ Options:
 Endpoints and overrides (environment only):
   HF_IMDS_URL            EC2 instance metadata base URL (default http://169.254.169.254)
   HF_AGENT_BIN           SSM agent executable (default: the installed amazon-ssm-agent)
-  HF_SERVICE_CMD         service manager, run as: CMD stop|restart SERVICE (default: systemctl, service or Restart-Service)
+  HF_SERVICE_CMD         service manager, run as: CMD is-active|stop|start|restart SERVICE (default: systemctl, service or Restart-Service)
   HF_REGISTRATION_FILE   agent registration file (default /var/lib/amazon/ssm/registration or %ProgramData%\Amazon\SSM\InstanceData\registration)
   HF_AGENT_BUCKET_URL    agent download base URL (default: the region's amazon-ssm-REGION bucket)
   HF_INSTALL_CMD         installer, run as: CMD PACKAGE_FILE [ARGS] (default: dnf, yum, zypper, dpkg or the Windows setup)
@@ -205,11 +205,182 @@ if [[ $HTTP_TOOL == wget ]]; then
 fi
 
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+# Leave the agent as it was found: a failure after stopping a running agent starts it again.
+# TERM/INT/HUP exit through the same path (SIGKILL cannot; the next run's check covers that).
+AGENT=''
+SERVICE_WAS_ACTIVE=0
+SERVICE_STOPPED=0
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  if ((SERVICE_STOPPED == 1 && SERVICE_WAS_ACTIVE == 1)); then
+    log "starting the SSM agent service ($SERVICE) again, as it was running before this run"
+    service_ctl start >&2 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # IMDS answers only on the link-local address: a configured HTTP proxy must not carry it.
 IMDS_HOST=${IMDS_URL#*://}
 IMDS_HOST=${IMDS_HOST%%[:/]*}
 export no_proxy="$IMDS_HOST${no_proxy:+,$no_proxy}" NO_PROXY="$IMDS_HOST${NO_PROXY:+,$NO_PROXY}"
+
+# ---------------------------------------------------------------- agent
+SERVICE=amazon-ssm-agent
+find_agent() {
+  if [[ -n ${HF_AGENT_BIN:-} ]]; then
+    [[ -x $HF_AGENT_BIN ]] && AGENT=$HF_AGENT_BIN
+  elif AGENT=$(command -v amazon-ssm-agent 2>/dev/null); then
+    :
+  elif [[ -x /usr/bin/amazon-ssm-agent ]]; then
+    AGENT=/usr/bin/amazon-ssm-agent
+  elif [[ -x /snap/amazon-ssm-agent/current/amazon-ssm-agent ]]; then
+    AGENT=/snap/amazon-ssm-agent/current/amazon-ssm-agent
+  fi
+  # Ubuntu ships the agent as a snap: /snap/bin/amazon-ssm-agent is on PATH, and its service is
+  # the snap's unit, not amazon-ssm-agent (restarting that name fails: exit 11).
+  case ${AGENT:-} in
+    */snap/bin/amazon-ssm-agent | */snap/amazon-ssm-agent/*) SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent ;;
+  esac
+  [[ -n ${AGENT:-} ]]
+}
+
+# AWS's public key for the Linux agent packages, as published in the Systems Manager user guide
+# ("Verify the signature of SSM Agent",
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/verify-agent-signature.html) and in
+# aws/amazon-ssm-agent Tools/src/setupcli_data_integrity_linux.sh. Fingerprint
+# DE92 C7DA 3E56 E923 31D6 2A36 BC1F 495C 97DD 04ED, rsa2048, created 2023-08-28; this copy's
+# self-signature expires 2025-02-17 (AWS re-publishes the same key with later expiry dates).
+agent_public_key() {
+  cat <<'KEY'
+-----BEGIN PGP PUBLIC KEY BLOCK-----
+Version: GnuPG v2.0.22 (GNU/Linux)
+
+mQENBGTtIoIBCAD2M1aoGIE0FXynAHM/jtuvdAVVaX3Q4ZejTqrX+Jq8ElAMhxyO
+GzHu2CDtCYxtVxXK3unptLVt2kGgJwNbhYC393jDeZx5dCda4Nk2YXX1UK3P461i
+axuuXRzMYvfM4RZn+7bJTu635tA07q9Xm6MGD4TCTvsjBfViOxbrxOg5ozWbJdSw
+fSR8MwUrRfmFpAefRlYfCEuZ8FHywa9U6jLeWt2O/kqrZliJOAGjGzXtB7EZkqKb
+faCCxikjjvhF1awdEqSK4DQorC/OvQc4I5kP5y2CJbtXvXO73QH2yE75JMDIIx9x
+rOsIRUoSfK3UrWaOVuAnEEn5ueKzZNqGG1J1ABEBAAG0J1NTTSBBZ2VudCA8c3Nt
+LWFnZW50LXNpZ25lckBhbWF6b24uY29tPokBPwQTAQIAKQUCZO0iggIbLwUJAsaY
+gAcLCQgHAwIBBhUIAgkKCwQWAgMBAh4BAheAAAoJELwfSVyX3QTt+icH/A//tJsW
+I+7Ay8FGJh8dJPNy++HIBjVSFdGNJFWNbw1Z8uZcazHEcUCH3FhW4CLQLTZ3OVPz
+qvFwzDtRDVIN/Y9EGDhLMFvimrE+/z4olWsJ5DANf6BnX8I5UNIcRt5d8SWH1BEJ
+2FWIBZFgKyTDI6XzRC5x4ahtgpOVAGeeKDehs+wh6Ga4W0/K4GsviP1Kyr+Ic2br
+NAIq0q0IHyN1q9zam3Y0+jKwEuNmTj+Bjyzshyv/X8S0JWWoXJhkexkOvWeBYNNt
+5wI4QcSteyfIzp6KlQF8q11Hzz9D9WaPfcBEYyhq7vLEARobkbQMBzpkmaZua241
+0RaWG50HRvrgm4aJAhwEEAECAAYFAmTtIoMACgkQfdCXo9rX9fwwqBAAzkTgYJ38
+sWgxpn7Ux/81F2BWR1sVkmP79i++fXyJlKI8xtcJFQZhzeUos69KBUCy7mgx5bYU
+P7NA5o9DUbwz/QS0i1Cqm4+jtFlX0MXe4FikXcqfDPnnzN8mVB2H+fa43iHR1PuH
+GgUWuNdxzSoIYRmLZXWmeN5YXPcmixlhLzcE2TOQn1mOKcu2fKdLtBQ8KiEkmjiu
+naoLxnUcyk1zMhaha+LzEkQdOyasix0ggylN2ViWVnlmfy0niuXDxW0qZWPdLStF
+OODiX3iqGmkH3rDfy6nvxxBR4GIs+MGD72fpWzzrINDgkGI2i2t1+0AX/mps3aTy
++ftlgrim8stYWB58XXDAb0vad06sNye5/zDzfr0I9HupJrTzFhaYJQjWPaSlINto
+LDJnBXohiUIPRYRcy/k012oFHDWZHT3H6CyjK9UD5UlxA9H7dsJurANs6FOVRe+7
+34uJyxDZ/W7zLG4AVG0zxibrUSoaJxwcOjVPVsQAlrwG/GTs7tcAccsJqbJ1Py/w
+9AgJl8VU2qc8POsHNXk348gjP7C8PDnGMpZFzr9f5INctRushpiv7onX+aWJVX7T
+n2uX/TP3LCyH/MsrNJrJOQnMYFRLQitciP0E+F+eA3v9CY6mDuyb8JSx5HuGGUsG
+S4bKBOcA8vimEpwPoT8CE7fdsZ3Qkwdu+pw=
+=zr5w
+-----END PGP PUBLIC KEY BLOCK-----
+KEY
+}
+
+# Verifies AWS's detached signature (<package URL>.sig, beside the package in the agent bucket)
+# with gpg in a throwaway GNUPGHOME, before anything is installed. Trust comes from the pinned
+# fingerprint: a signature counts only if gpg reports it VALID and made by that primary key.
+# An EXPIRED key is accepted: the expiry is a date in this script's copy of the key, which AWS
+# extends by re-publishing the same key; refusing would break every install once the copy ages,
+# while the fingerprint still proves who signed. A revoked key, a bad or unknown signature, or
+# a missing .sig is refused.
+verify_agent_package() { # package-file package-url
+  local pkg=$1 url=$2 home=$WORK/gnupg fpr=${HF_AGENT_KEY_FINGERPRINT:-$AGENT_KEY_FINGERPRINT} line primary='' good='' expired=''
+  if [[ ${HF_SKIP_AGENT_SIGNATURE:-0} == 1 ]]; then
+    log "HF_SKIP_AGENT_SIGNATURE=1: installing the SSM agent package WITHOUT verifying its signature" # (Linux only)
+    return 0
+  fi
+  http_request GET "$url.sig" "$WORK/no-headers" "$pkg.sig" "$WORK/sig-heads" 60
+  [[ $HTTP_STATUS == 200 && -s $pkg.sig ]] ||
+    fail "$E_INSTALL" "no signature for the SSM agent package at $url.sig; nothing installed" # (Linux only)
+  mkdir -m 700 "$home"
+  if [[ -n ${HF_AGENT_KEY_FILE:-} ]]; then
+    cat -- "$HF_AGENT_KEY_FILE" >"$WORK/agent-key.asc"
+  else
+    agent_public_key >"$WORK/agent-key.asc"
+  fi
+  gpg --homedir "$home" --batch --quiet --import "$WORK/agent-key.asc" >/dev/null 2>&1 ||
+    fail "$E_INSTALL" "could not import the SSM agent signing key; nothing installed" # (Linux only)
+  gpg --homedir "$home" --batch --status-fd 1 --verify "$pkg.sig" "$pkg" >"$WORK/gpg-status" 2>/dev/null || true
+  while IFS= read -r line; do
+    case $line in
+      '[GNUPG:] GOODSIG '*) good=1 ;;
+      '[GNUPG:] EXPKEYSIG '*) good=1 expired=1 ;;
+      # The last field is the primary key's fingerprint (gpg >= 2.0).
+      '[GNUPG:] VALIDSIG '*) primary=${line##* } ;;
+      '[GNUPG:] BADSIG '* | '[GNUPG:] ERRSIG '* | '[GNUPG:] REVKEYSIG '* | '[GNUPG:] EXPSIG '*) good='' primary='-' ; break ;;
+    esac
+  done <"$WORK/gpg-status"
+  [[ -n $good && ${primary^^} == "${fpr^^}" ]] ||
+    fail "$E_INSTALL" "SSM agent package signature does not verify with key $fpr; nothing installed" # (Linux only)
+  [[ -z $expired ]] ||
+    log "note: the pinned SSM agent key has expired in this script's copy; accepted by fingerprint $fpr" # (Linux only)
+  log "SSM agent package signature verified (key $fpr)" # (Linux only)
+}
+
+install_agent() {
+  local os_release=${HF_OS_RELEASE:-/etc/os-release} arch=${HF_ARCH:-$(uname -m)} ids='' family dir ext pkg url cmd
+  if [[ -r $os_release ]]; then
+    ids=$(sed -n 's/^\(ID\|ID_LIKE\)=["'\'']\{0,1\}\([^"'\'']*\).*/\2/p' "$os_release" | tr '\n' ' ')
+  fi
+  case " $ids " in
+    *" debian "* | *" ubuntu "*) family=debian; ext=deb ;;
+    *" amzn "* | *" rhel "* | *" fedora "* | *" centos "* | *" suse "* | *" sles "* | *" opensuse "*) family=linux; ext=rpm ;;
+    *) fail "$E_INSTALL" "SSM agent missing and this OS is not supported (os-release ID: $(one_line "$ids"))" ;; # (Linux only)
+  esac
+  case $arch in
+    x86_64 | amd64) dir=${family}_amd64 ;;
+    aarch64 | arm64) dir=${family}_arm64 ;;
+    *) fail "$E_INSTALL" "SSM agent missing and architecture $(one_line "$arch") is not supported" ;;
+  esac
+  url=${HF_AGENT_BUCKET_URL:-https://s3.$REGION.amazonaws.com/amazon-ssm-$REGION}
+  url=${url%/}/latest/$dir/amazon-ssm-agent.$ext
+  pkg=$WORK/amazon-ssm-agent.$ext
+  log "installing the SSM agent from $url"
+  : >"$WORK/no-headers"
+  http_request GET "$url" "$WORK/no-headers" "$pkg" "$WORK/pkg-heads" 300
+  [[ $HTTP_STATUS == 200 ]] || fail "$E_INSTALL" "SSM agent download failed from $url"
+  verify_agent_package "$pkg" "$url"
+  if [[ -n ${HF_INSTALL_CMD:-} ]]; then
+    read -r -a cmd <<<"$HF_INSTALL_CMD"
+  elif [[ $ext == deb ]]; then
+    cmd=(dpkg -i)
+  elif command -v dnf >/dev/null 2>&1; then
+    cmd=(dnf install -y)
+  elif command -v yum >/dev/null 2>&1; then
+    cmd=(yum install -y)
+  elif command -v zypper >/dev/null 2>&1; then
+    cmd=(zypper --non-interactive install --allow-unsigned-rpm)
+  else
+    cmd=(rpm -U)
+  fi
+  "${cmd[@]}" "$pkg" >&2 || fail "$E_INSTALL" "SSM agent install failed: ${cmd[*]}"
+}
+
+service_ctl() { # action
+  local cmd
+  if [[ -n ${HF_SERVICE_CMD:-} ]]; then
+    read -r -a cmd <<<"$HF_SERVICE_CMD"
+    "${cmd[@]}" "$1" "$SERVICE"
+  elif command -v systemctl >/dev/null 2>&1; then
+    systemctl "$1" "$SERVICE"
+  elif command -v service >/dev/null 2>&1; then
+    if [[ $1 == is-active ]]; then service "$SERVICE" status; else service "$SERVICE" "$1"; fi
+  else
+    return 1
+  fi
+}
 
 # ---------------------------------------------------------------- already registered?
 registered_id() {
@@ -233,6 +404,12 @@ fi
 
 if [[ $FORCE != 1 ]] && existing=$(registered_id); then
   log "already registered as $existing; nothing to do (--force re-registers)"
+  # A run killed between registering and restarting leaves the agent registered but stopped.
+  find_agent || true
+  if ! service_ctl is-active >/dev/null 2>&1; then
+    log "the SSM agent service ($SERVICE) was not running; starting it"
+    service_ctl start >&2 || fail "$E_SERVICE" "the SSM agent service could not be started ($SERVICE)"
+  fi
   exit "$E_OK"
 fi
 
@@ -488,161 +665,6 @@ for tag in "${TAGS[@]+"${TAGS[@]}"}"; do
   QUERY+="&tag.$(urlencode "${tag%%=*}")=$(urlencode "${tag#*=}")"
 done
 
-# ---------------------------------------------------------------- agent
-SERVICE=amazon-ssm-agent
-find_agent() {
-  if [[ -n ${HF_AGENT_BIN:-} ]]; then
-    [[ -x $HF_AGENT_BIN ]] && AGENT=$HF_AGENT_BIN
-  elif AGENT=$(command -v amazon-ssm-agent 2>/dev/null); then
-    :
-  elif [[ -x /usr/bin/amazon-ssm-agent ]]; then
-    AGENT=/usr/bin/amazon-ssm-agent
-  elif [[ -x /snap/amazon-ssm-agent/current/amazon-ssm-agent ]]; then
-    AGENT=/snap/amazon-ssm-agent/current/amazon-ssm-agent
-  fi
-  # Ubuntu ships the agent as a snap: /snap/bin/amazon-ssm-agent is on PATH, and its service is
-  # the snap's unit, not amazon-ssm-agent (restarting that name fails: exit 11).
-  case ${AGENT:-} in
-    */snap/bin/amazon-ssm-agent | */snap/amazon-ssm-agent/*) SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent ;;
-  esac
-  [[ -n ${AGENT:-} ]]
-}
-
-# AWS's public key for the Linux agent packages, as published in the Systems Manager user guide
-# ("Verify the signature of SSM Agent",
-# https://docs.aws.amazon.com/systems-manager/latest/userguide/verify-agent-signature.html) and in
-# aws/amazon-ssm-agent Tools/src/setupcli_data_integrity_linux.sh. Fingerprint
-# DE92 C7DA 3E56 E923 31D6 2A36 BC1F 495C 97DD 04ED, rsa2048, created 2023-08-28; this copy's
-# self-signature expires 2025-02-17 (AWS re-publishes the same key with later expiry dates).
-agent_public_key() {
-  cat <<'KEY'
------BEGIN PGP PUBLIC KEY BLOCK-----
-Version: GnuPG v2.0.22 (GNU/Linux)
-
-mQENBGTtIoIBCAD2M1aoGIE0FXynAHM/jtuvdAVVaX3Q4ZejTqrX+Jq8ElAMhxyO
-GzHu2CDtCYxtVxXK3unptLVt2kGgJwNbhYC393jDeZx5dCda4Nk2YXX1UK3P461i
-axuuXRzMYvfM4RZn+7bJTu635tA07q9Xm6MGD4TCTvsjBfViOxbrxOg5ozWbJdSw
-fSR8MwUrRfmFpAefRlYfCEuZ8FHywa9U6jLeWt2O/kqrZliJOAGjGzXtB7EZkqKb
-faCCxikjjvhF1awdEqSK4DQorC/OvQc4I5kP5y2CJbtXvXO73QH2yE75JMDIIx9x
-rOsIRUoSfK3UrWaOVuAnEEn5ueKzZNqGG1J1ABEBAAG0J1NTTSBBZ2VudCA8c3Nt
-LWFnZW50LXNpZ25lckBhbWF6b24uY29tPokBPwQTAQIAKQUCZO0iggIbLwUJAsaY
-gAcLCQgHAwIBBhUIAgkKCwQWAgMBAh4BAheAAAoJELwfSVyX3QTt+icH/A//tJsW
-I+7Ay8FGJh8dJPNy++HIBjVSFdGNJFWNbw1Z8uZcazHEcUCH3FhW4CLQLTZ3OVPz
-qvFwzDtRDVIN/Y9EGDhLMFvimrE+/z4olWsJ5DANf6BnX8I5UNIcRt5d8SWH1BEJ
-2FWIBZFgKyTDI6XzRC5x4ahtgpOVAGeeKDehs+wh6Ga4W0/K4GsviP1Kyr+Ic2br
-NAIq0q0IHyN1q9zam3Y0+jKwEuNmTj+Bjyzshyv/X8S0JWWoXJhkexkOvWeBYNNt
-5wI4QcSteyfIzp6KlQF8q11Hzz9D9WaPfcBEYyhq7vLEARobkbQMBzpkmaZua241
-0RaWG50HRvrgm4aJAhwEEAECAAYFAmTtIoMACgkQfdCXo9rX9fwwqBAAzkTgYJ38
-sWgxpn7Ux/81F2BWR1sVkmP79i++fXyJlKI8xtcJFQZhzeUos69KBUCy7mgx5bYU
-P7NA5o9DUbwz/QS0i1Cqm4+jtFlX0MXe4FikXcqfDPnnzN8mVB2H+fa43iHR1PuH
-GgUWuNdxzSoIYRmLZXWmeN5YXPcmixlhLzcE2TOQn1mOKcu2fKdLtBQ8KiEkmjiu
-naoLxnUcyk1zMhaha+LzEkQdOyasix0ggylN2ViWVnlmfy0niuXDxW0qZWPdLStF
-OODiX3iqGmkH3rDfy6nvxxBR4GIs+MGD72fpWzzrINDgkGI2i2t1+0AX/mps3aTy
-+ftlgrim8stYWB58XXDAb0vad06sNye5/zDzfr0I9HupJrTzFhaYJQjWPaSlINto
-LDJnBXohiUIPRYRcy/k012oFHDWZHT3H6CyjK9UD5UlxA9H7dsJurANs6FOVRe+7
-34uJyxDZ/W7zLG4AVG0zxibrUSoaJxwcOjVPVsQAlrwG/GTs7tcAccsJqbJ1Py/w
-9AgJl8VU2qc8POsHNXk348gjP7C8PDnGMpZFzr9f5INctRushpiv7onX+aWJVX7T
-n2uX/TP3LCyH/MsrNJrJOQnMYFRLQitciP0E+F+eA3v9CY6mDuyb8JSx5HuGGUsG
-S4bKBOcA8vimEpwPoT8CE7fdsZ3Qkwdu+pw=
-=zr5w
------END PGP PUBLIC KEY BLOCK-----
-KEY
-}
-
-# Verifies AWS's detached signature (<package URL>.sig, beside the package in the agent bucket)
-# with gpg in a throwaway GNUPGHOME, before anything is installed. Trust comes from the pinned
-# fingerprint: a signature counts only if gpg reports it VALID and made by that primary key.
-# An EXPIRED key is accepted: the expiry is a date in this script's copy of the key, which AWS
-# extends by re-publishing the same key; refusing would break every install once the copy ages,
-# while the fingerprint still proves who signed. A revoked key, a bad or unknown signature, or
-# a missing .sig is refused.
-verify_agent_package() { # package-file package-url
-  local pkg=$1 url=$2 home=$WORK/gnupg fpr=${HF_AGENT_KEY_FINGERPRINT:-$AGENT_KEY_FINGERPRINT} line primary='' good='' expired=''
-  if [[ ${HF_SKIP_AGENT_SIGNATURE:-0} == 1 ]]; then
-    log "HF_SKIP_AGENT_SIGNATURE=1: installing the SSM agent package WITHOUT verifying its signature" # (Linux only)
-    return 0
-  fi
-  http_request GET "$url.sig" "$WORK/no-headers" "$pkg.sig" "$WORK/sig-heads" 60
-  [[ $HTTP_STATUS == 200 && -s $pkg.sig ]] ||
-    fail "$E_INSTALL" "no signature for the SSM agent package at $url.sig; nothing installed" # (Linux only)
-  mkdir -m 700 "$home"
-  if [[ -n ${HF_AGENT_KEY_FILE:-} ]]; then
-    cat -- "$HF_AGENT_KEY_FILE" >"$WORK/agent-key.asc"
-  else
-    agent_public_key >"$WORK/agent-key.asc"
-  fi
-  gpg --homedir "$home" --batch --quiet --import "$WORK/agent-key.asc" >/dev/null 2>&1 ||
-    fail "$E_INSTALL" "could not import the SSM agent signing key; nothing installed" # (Linux only)
-  gpg --homedir "$home" --batch --status-fd 1 --verify "$pkg.sig" "$pkg" >"$WORK/gpg-status" 2>/dev/null || true
-  while IFS= read -r line; do
-    case $line in
-      '[GNUPG:] GOODSIG '*) good=1 ;;
-      '[GNUPG:] EXPKEYSIG '*) good=1 expired=1 ;;
-      # The last field is the primary key's fingerprint (gpg >= 2.0).
-      '[GNUPG:] VALIDSIG '*) primary=${line##* } ;;
-      '[GNUPG:] BADSIG '* | '[GNUPG:] ERRSIG '* | '[GNUPG:] REVKEYSIG '* | '[GNUPG:] EXPSIG '*) good='' primary='-' ; break ;;
-    esac
-  done <"$WORK/gpg-status"
-  [[ -n $good && ${primary^^} == "${fpr^^}" ]] ||
-    fail "$E_INSTALL" "SSM agent package signature does not verify with key $fpr; nothing installed" # (Linux only)
-  [[ -z $expired ]] ||
-    log "note: the pinned SSM agent key has expired in this script's copy; accepted by fingerprint $fpr" # (Linux only)
-  log "SSM agent package signature verified (key $fpr)" # (Linux only)
-}
-
-install_agent() {
-  local os_release=${HF_OS_RELEASE:-/etc/os-release} arch=${HF_ARCH:-$(uname -m)} ids='' family dir ext pkg url cmd
-  if [[ -r $os_release ]]; then
-    ids=$(sed -n 's/^\(ID\|ID_LIKE\)=["'\'']\{0,1\}\([^"'\'']*\).*/\2/p' "$os_release" | tr '\n' ' ')
-  fi
-  case " $ids " in
-    *" debian "* | *" ubuntu "*) family=debian; ext=deb ;;
-    *" amzn "* | *" rhel "* | *" fedora "* | *" centos "* | *" suse "* | *" sles "* | *" opensuse "*) family=linux; ext=rpm ;;
-    *) fail "$E_INSTALL" "SSM agent missing and this OS is not supported (os-release ID: $(one_line "$ids"))" ;; # (Linux only)
-  esac
-  case $arch in
-    x86_64 | amd64) dir=${family}_amd64 ;;
-    aarch64 | arm64) dir=${family}_arm64 ;;
-    *) fail "$E_INSTALL" "SSM agent missing and architecture $(one_line "$arch") is not supported" ;;
-  esac
-  url=${HF_AGENT_BUCKET_URL:-https://s3.$REGION.amazonaws.com/amazon-ssm-$REGION}
-  url=${url%/}/latest/$dir/amazon-ssm-agent.$ext
-  pkg=$WORK/amazon-ssm-agent.$ext
-  log "installing the SSM agent from $url"
-  : >"$WORK/no-headers"
-  http_request GET "$url" "$WORK/no-headers" "$pkg" "$WORK/pkg-heads" 300
-  [[ $HTTP_STATUS == 200 ]] || fail "$E_INSTALL" "SSM agent download failed from $url"
-  verify_agent_package "$pkg" "$url"
-  if [[ -n ${HF_INSTALL_CMD:-} ]]; then
-    read -r -a cmd <<<"$HF_INSTALL_CMD"
-  elif [[ $ext == deb ]]; then
-    cmd=(dpkg -i)
-  elif command -v dnf >/dev/null 2>&1; then
-    cmd=(dnf install -y)
-  elif command -v yum >/dev/null 2>&1; then
-    cmd=(yum install -y)
-  elif command -v zypper >/dev/null 2>&1; then
-    cmd=(zypper --non-interactive install --allow-unsigned-rpm)
-  else
-    cmd=(rpm -U)
-  fi
-  "${cmd[@]}" "$pkg" >&2 || fail "$E_INSTALL" "SSM agent install failed: ${cmd[*]}"
-}
-
-service_ctl() { # action
-  local cmd
-  if [[ -n ${HF_SERVICE_CMD:-} ]]; then
-    read -r -a cmd <<<"$HF_SERVICE_CMD"
-    "${cmd[@]}" "$1" "$SERVICE"
-  elif command -v systemctl >/dev/null 2>&1; then
-    systemctl "$1" "$SERVICE"
-  elif command -v service >/dev/null 2>&1; then
-    service "$SERVICE" "$1"
-  else
-    return 1
-  fi
-}
-
 # Refused before an activation is spent: an agent that must be installed is verified first.
 if ! find_agent && [[ ${HF_SKIP_AGENT_SIGNATURE:-0} != 1 ]] && ! command -v gpg >/dev/null 2>&1; then
   fail "$E_PREREQ" "gpg is needed to verify the SSM agent package before installing it: install gnupg (HF_SKIP_AGENT_SIGNATURE=1 installs it unverified: dangerous)" # (Linux only)
@@ -724,13 +746,16 @@ if ! find_agent; then
 fi
 
 # Stopping first matters on Debian/Ubuntu, where a running agent keeps its old identity.
+if service_ctl is-active >/dev/null 2>&1; then SERVICE_WAS_ACTIVE=1; fi
 service_ctl stop >/dev/null 2>&1 || true
+SERVICE_STOPPED=1
 log "registering with $AGENT"
 if ! "$AGENT" -register -code "$ACTIVATION_CODE" -id "$ACTIVATION_ID" -region "$REGION" -y >"$WORK/agent.log" 2>&1; then
   detail=$(tail -n 1 "$WORK/agent.log")
   fail "$E_REGISTER" "the SSM agent refused the registration: $(one_line "${detail//"$ACTIVATION_CODE"/<code>}")"
 fi
 service_ctl restart >&2 || fail "$E_SERVICE" "the SSM agent service could not be restarted ($SERVICE)"
+SERVICE_STOPPED=0
 
 for _ in 1 2 3 4 5; do
   if MI=$(registered_id); then

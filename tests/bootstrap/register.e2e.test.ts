@@ -477,6 +477,77 @@ describe("register.sh end to end (real handler, fake SSM, fake IMDS, fake agent)
     ]);
   });
 
+  describe("leaves the agent as it found it", () => {
+    it("a failed --force starts the agent again that it had stopped (exit 10)", async () => {
+      const m = newMachine();
+      const env = onPrem(m, { HF_TOKEN: GOOD_TOKEN });
+      const first = await runScript(REGISTER_SH, ["--name", "web-restore"], env);
+      assert.equal(first.code, 0, first.stderr);
+      const r = await runScript(REGISTER_SH, ["--name", "web-restore", "--force"], {
+        ...env,
+        FAKE_AGENT_EXIT: "1",
+      });
+      assert.equal(r.code, 10, r.stderr);
+      assert.deepEqual(m.serviceCalls().slice(2), [
+        "stop amazon-ssm-agent",
+        "start amazon-ssm-agent",
+      ]);
+      assert.match(
+        r.stderr,
+        /starting the SSM agent service \(amazon-ssm-agent\) again, as it was running before this run/,
+      );
+    });
+
+    it("a failure does not start an agent that was not running before", async () => {
+      const m = newMachine();
+      const r = await runScript(
+        REGISTER_SH,
+        ["--name", "web-wasdown"],
+        onPrem(m, { HF_TOKEN: GOOD_TOKEN, FAKE_AGENT_EXIT: "1", FAKE_SERVICE_ACTIVE: "0" }),
+      );
+      assert.equal(r.code, 10, r.stderr);
+      assert.deepEqual(m.serviceCalls(), ["stop amazon-ssm-agent"]);
+    });
+
+    it("already registered but the agent stopped (a run killed before restart): starts it, exit 0", async () => {
+      const m = newMachine();
+      fs.mkdirSync(path.dirname(m.registrationFile), { recursive: true });
+      fs.writeFileSync(
+        m.registrationFile,
+        '{"ManagedInstanceID":"mi-0123456789abcdef0","Region":"ap-southeast-2"}',
+      );
+      const before = stack.calls.length;
+      const r = await runScript(
+        REGISTER_SH,
+        ["--name", "web-stopped"],
+        onPrem(m, { HF_TOKEN: GOOD_TOKEN, FAKE_SERVICE_ACTIVE: "0" }),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /the SSM agent service \(amazon-ssm-agent\) was not running; starting it/,
+      );
+      assert.deepEqual(m.serviceCalls(), ["start amazon-ssm-agent"]);
+      assert.equal(stack.calls.length, before);
+    });
+
+    it("already registered and running: touches nothing", async () => {
+      const m = newMachine();
+      fs.mkdirSync(path.dirname(m.registrationFile), { recursive: true });
+      fs.writeFileSync(
+        m.registrationFile,
+        '{"ManagedInstanceID":"mi-0123456789abcdef0","Region":"ap-southeast-2"}',
+      );
+      const r = await runScript(
+        REGISTER_SH,
+        ["--name", "web-running"],
+        onPrem(m, { HF_TOKEN: GOOD_TOKEN }),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(m.serviceCalls(), []);
+    });
+  });
+
   it("a service restart failure exits 11", async () => {
     const m = newMachine();
     const r = await runScript(
