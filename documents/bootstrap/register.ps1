@@ -61,10 +61,14 @@ Endpoints and overrides (environment only):
   HF_REGISTRATION_FILE   agent registration file (default /var/lib/amazon/ssm/registration or %ProgramData%\Amazon\SSM\InstanceData\registration)
   HF_AGENT_BUCKET_URL    agent download base URL (default: the region's amazon-ssm-REGION bucket)
   HF_INSTALL_CMD         installer, run as: CMD PACKAGE_FILE [ARGS] (default: dnf, yum, zypper, dpkg or the Windows setup)
+  HF_AGENT_KEY_FILE      OpenPGP public key that signs the agent package (Linux only; default: AWS's key, built in)
+  HF_AGENT_KEY_FINGERPRINT  fingerprint the package signature must verify against (Linux only; default AWS's DE92...04ED)
+  HF_SKIP_AGENT_SIGNATURE  1 installs the agent package WITHOUT checking its signature (dangerous; default 0)
   HF_OS_RELEASE          os-release file choosing rpm or deb (Linux only; default /etc/os-release)
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
+  HF_ALLOW_HTTP          1 allows http:// API and agent bucket URLs off loopback (default 0: https only)
 
 Exit codes:
   0   registered, or already registered (nothing to do)
@@ -112,9 +116,9 @@ $WS = '[ \t\n\v\f\r]'
 
 # ---------------------------------------------------------------- JSON
 # The same reader as register.sh's json_parse, over the body's bytes (one char per byte, as
-# bash sees them with LC_ALL=C). Mode 'strict' (API answers) takes only strings, null, true
-# and false; mode 'document' (EC2 identity documents) also takes numbers and skips nested
-# arrays and objects (billingProducts on paid AMIs). A key seen twice is refused in both.
+# bash sees them with LC_ALL=C). Mode 'strict' (API answers) takes strings, numbers, null, true
+# and false; mode 'document' (EC2 identity documents) also skips nested arrays and objects
+# (billingProducts on paid AMIs). A key seen twice is refused in both.
 $JsonNumber = '^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?\z'
 
 # \b \f \n \r \t become a space, any \u escape outside printable ASCII a ?, as in register.sh.
@@ -202,7 +206,7 @@ function Read-JsonObject([string]$Text, [string]$Mode = 'strict') {
         $i++
       } elseif ($tok -ceq 'null' -or $tok -ceq 'true' -or $tok -ceq 'false') {
         $out[$key] = $tok; $i++
-      } elseif ($Mode -ceq 'document' -and $tok -cmatch $JsonNumber) {
+      } elseif ($tok -cmatch $JsonNumber) {
         $out[$key] = $tok; $i++
       } elseif ($Mode -ceq 'document' -and ($tok -ceq '{' -or $tok -ceq '[')) {
         $i = Skip-JsonValue $tokens $i
@@ -345,9 +349,31 @@ if (-not $RegistrationFile) { $RegistrationFile = [IO.Path]::Combine([Environmen
 $BackoffBaseMs = EnvOr 'HF_BACKOFF_BASE_MS' "$DEFAULT_BACKOFF_BASE_MS"
 $BackoffCapMs = EnvOr 'HF_BACKOFF_CAP_MS' "$DEFAULT_BACKOFF_CAP_MS"
 
-# -cmatch and \z throughout: -match ignores case, and $ also matches before a final newline.
+# Case-sensitive matching and \z throughout: PowerShell's default operator ignores case, and $
+# also matches before a final newline.
 if ($ApiUrl -cnotmatch '^https?://[^ \t\n\v\f\r"''\\]+\z') {
   Fail $E_USAGE "API URL missing or not http(s)://...: give -ApiUrl or HF_API_URL"
+}
+# TLS only: the API call carries the bootstrap token and the answer carries the activation code;
+# the agent package is about to run as Administrator. Plain HTTP is for loopback test servers,
+# or an explicit HF_ALLOW_HTTP=1.
+function Test-LoopbackHost([string]$Url) {
+  $rest = $Url.Substring($Url.IndexOf('://') + 3)
+  $cut = $rest.IndexOfAny([char[]]'/?#')
+  if ($cut -ge 0) { $rest = $rest.Substring(0, $cut) }
+  if ($rest.Contains('@')) { return $false }
+  if ($rest.StartsWith('[')) { $hostName = $rest.Substring(0, $rest.IndexOf(']') + 1) } else { $hostName = $rest.Split(':')[0] }
+  return ($hostName -ceq 'localhost' -or $hostName -ceq '[::1]' -or $hostName -cmatch '^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\z')
+}
+function Assert-Tls([string]$Url, [string]$What) {
+  if ($Url.StartsWith('https://') -or (EnvOr 'HF_ALLOW_HTTP' '0') -ceq '1' -or (Test-LoopbackHost $Url)) { return }
+  Fail $E_USAGE "refusing http:// for the ${What}: only loopback may use plain HTTP (use https://, or HF_ALLOW_HTTP=1)"
+}
+Assert-Tls $ApiUrl 'API URL'
+$BucketUrl = EnvOr 'HF_AGENT_BUCKET_URL' ''
+if ($BucketUrl) {
+  if ($BucketUrl -cnotmatch '^https?://[^ \t\n\v\f\r"''\\]+\z') { Fail $E_USAGE "HF_AGENT_BUCKET_URL must be an http(s):// URL" }
+  Assert-Tls $BucketUrl 'agent bucket URL'
 }
 if ($ApiUrl.EndsWith('/')) { $ApiUrl = $ApiUrl.Substring(0, $ApiUrl.Length - 1) }
 if ($MaxAttempts -cnotmatch '^[1-9][0-9]{0,3}\z') { Fail $E_USAGE "-MaxAttempts must be a whole number from 1 to 9999" }
@@ -409,8 +435,15 @@ if (-not $NoEc2Set) {
   if ($put.Status -eq 200 -and $put.Body) {
     $imdsHeaders = @{ 'X-aws-ec2-metadata-token' = ($put.Body -replace '[\r\n]', '') }
     $doc = Invoke-Http 'GET' "$ImdsUrl/latest/dynamic/instance-identity/document" $imdsHeaders 3 -NoProxy
-    $docJson = if ($doc.Status -eq 200 -and $doc.Body) { Read-JsonObject $doc.Body 'document' } else { $null }
-    if ((Get-Field $docJson 'instanceId') -cmatch '^i-[0-9a-f]{8,17}\z') {
+    $docJson = $null
+    if ($doc.Status -eq 200 -and $doc.Body) {
+      $docJson = Read-JsonObject $doc.Body 'document'
+      if ((Get-Field $docJson 'instanceId') -cnotmatch '^i-[0-9a-f]{8,17}\z') {
+        $docJson = $null
+        Write-Log "IMDS answered but its identity document is unusable (no top-level instanceId i-...); not using the EC2 identity"
+      }
+    }
+    if ($null -ne $docJson) {
       $Name = Get-Field $docJson 'instanceId'
       $sig = Invoke-Http 'GET' "$ImdsUrl/latest/dynamic/instance-identity/rsa2048" $imdsHeaders 3 -NoProxy
       $Kind = 'rsa2048'
@@ -551,6 +584,27 @@ function Invoke-Override([string]$CommandLine, [string[]]$Extra, [switch]$Quiet)
   }
 }
 
+# The downloaded setup must carry a valid Authenticode signature whose signer is Amazon (the
+# organisation in the signing certificate's subject starts with "Amazon"; the exact subject,
+# e.g. "Amazon.com Services LLC", is UNVERIFIED here). Get-AuthenticodeSignature exists on
+# Windows only: the scenario table stands a function of that name in for it on Linux.
+function Assert-AgentSignature([string]$Pkg) {
+  if ((EnvOr 'HF_SKIP_AGENT_SIGNATURE' '0') -ceq '1') {
+    Write-Log "HF_SKIP_AGENT_SIGNATURE=1: installing the SSM agent setup WITHOUT verifying its Authenticode signature" # (Windows only)
+    return
+  }
+  try { $sig = Get-AuthenticodeSignature -FilePath $Pkg } catch { $sig = $null }
+  $status = if ($sig) { [string]$sig.Status } else { 'unavailable' }
+  if ($status -cne 'Valid') {
+    Fail $E_INSTALL "SSM agent setup Authenticode signature is $(OneLine $status), not Valid; nothing installed" # (Windows only)
+  }
+  $subject = [string]$sig.SignerCertificate.Subject
+  if ($subject -cnotmatch '(^|,\s*)O="?Amazon') {
+    Fail $E_INSTALL "SSM agent setup is signed by $(OneLine $subject), not Amazon; nothing installed" # (Windows only)
+  }
+  Write-Log "SSM agent setup Authenticode signature verified ($(OneLine $subject))" # (Windows only)
+}
+
 function Install-Agent {
   # register.sh's names for the architecture; Windows reports AMD64 or ARM64.
   $arch = EnvOr 'HF_ARCH' ([string]$env:PROCESSOR_ARCHITECTURE).ToLowerInvariant()
@@ -566,6 +620,7 @@ function Install-Agent {
   Write-Log "installing the SSM agent from $url"
   $dl = Invoke-Http 'GET' $url @{} 300 $pkg
   if ($dl.Status -ne 200) { Fail $E_INSTALL "SSM agent download failed from $url" }
+  Assert-AgentSignature $pkg
   $override = EnvOr 'HF_INSTALL_CMD' ''
   if ($override) {
     # As register.sh: CMD PACKAGE_FILE, nothing else.

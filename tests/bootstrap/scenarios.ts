@@ -271,7 +271,7 @@ export const SCENARIOS: readonly Scenario[] = [
     args: ["--name", "web-late", "--max-time", "3"],
     env: onPrem,
     inject: [{ status: 503, retryAfter: 5 }],
-    expect: stopped(7, [{ status: 503 }], /unavailable after 1 attempts in 0s \(last HTTP 503\)/),
+    expect: stopped(7, [{ status: 503 }], /unavailable after 1 attempts in \d+s \(last HTTP 503\)/),
   },
   {
     title: "retries network errors (nothing listening), then gives up",
@@ -304,14 +304,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: stopped(8, [{ status: 200 }], /not a flat JSON object/),
   },
   {
-    title: "D15 a 200 with a JSON number is refused (the API never sends one)",
+    title: "D15 a 200 with a JSON number where the region belongs is read as text and refused",
     args: ["--name", "web-1"],
     env: onPrem,
-    api: canned(
-      200,
-      `{"activationId":"${ACTIVATION_ID}","activationCode":"${CODE}","region":"${REGION}","n":1}`,
-    ),
-    expect: stopped(8, [{ status: 200 }], /not a flat JSON object/),
+    api: canned(200, `{"activationId":"${ACTIVATION_ID}","activationCode":"${CODE}","region":1}`),
+    expect: stopped(8, [{ status: 200 }], /without a valid region/),
   },
   {
     title:
@@ -572,6 +569,55 @@ export const SCENARIOS: readonly Scenario[] = [
       ...stopped(9, [{ status: 200 }], /SSM agent install failed: .*fake-installer$/m),
       installer: ["<package>"],
     },
+  },
+
+  {
+    title: "Windows: an unsigned agent setup is refused (exit 9), nothing installed",
+    args: ["--name", "web-unsigned"],
+    env: { ...onPrem, HF_ARCH: "x86_64" },
+    machine: { agentMissing: true },
+    bucket: true,
+    authenticode: { status: "NotSigned", subject: "" },
+    only: { shell: "ps1", why: "Authenticode is Windows's; register.sh checks gpg (register.e2e)" },
+    expect: {
+      ...stopped(
+        9,
+        [{ status: 200 }],
+        /SSM agent setup Authenticode signature is NotSigned, not Valid; nothing installed/,
+      ),
+      download: { sh: "", ps1: WINDOWS_SETUP },
+      installer: [],
+    },
+  },
+  {
+    title: "Windows: an agent setup validly signed by someone other than Amazon is refused",
+    args: ["--name", "web-evil"],
+    env: { ...onPrem, HF_ARCH: "x86_64" },
+    machine: { agentMissing: true },
+    bucket: true,
+    authenticode: { status: "Valid", subject: "CN=Evil, O=Evil Corp, C=US" },
+    only: { shell: "ps1", why: "Authenticode is Windows's; register.sh checks gpg (register.e2e)" },
+    expect: {
+      ...stopped(9, [{ status: 200 }], /is signed by CN=Evil, O=Evil Corp, C=US, not Amazon/),
+      installer: [],
+    },
+  },
+
+  // ------------------------------------------------------------------ TLS only
+  {
+    title: "TLS only: an http:// API URL off loopback is refused before any network call",
+    env: { ...onPrem, HF_API_URL: "http://192.0.2.10/latest" },
+    expect: refused(2, /refusing http:\/\/ for the API URL: only loopback may use plain HTTP/),
+  },
+  {
+    title: "TLS only: an http:// agent bucket URL off loopback is refused before any network call",
+    env: { ...onPrem, HF_AGENT_BUCKET_URL: "http://192.0.2.10/amazon-ssm" },
+    expect: refused(2, /refusing http:\/\/ for the agent bucket URL/),
+  },
+  {
+    title: "TLS only: an agent bucket URL that is not http(s) is refused",
+    env: { ...onPrem, HF_AGENT_BUCKET_URL: "ftp://x/amazon-ssm" },
+    expect: refused(2, /HF_AGENT_BUCKET_URL must be an http\(s\):\/\/ URL/),
   },
 
   // ------------------------------------------------------------------ usage (exit 2)

@@ -118,6 +118,12 @@ export interface Scenario {
   readonly bucket?: boolean;
   /** Route HTTPS through a local proxy that records CONNECT and refuses it. */
   readonly httpsProxy?: boolean;
+  /**
+   * What Get-AuthenticodeSignature says of the downloaded Windows setup (register.ps1 runs
+   * through support/pwsh-shim.ps1, which stands it in). Default, when the row installs: Valid,
+   * signed by Amazon.com Services LLC.
+   */
+  readonly authenticode?: { readonly status: string; readonly subject: string };
   /** Run the script with the API URL baked in (as the stack's user data does), no HF_API_URL. */
   readonly baked?: boolean;
   /** Run against one script only, with the reason (a behaviour only one OS has). */

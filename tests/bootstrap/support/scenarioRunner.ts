@@ -18,6 +18,7 @@ import { startFakeSsm, type FakeSsm } from "../../../local/fakeSsm";
 import { buildLinuxUserData, buildWindowsUserData } from "../../../components/userData";
 import { realIdentity, startFakeImds } from "./fakeImds";
 import { CLOSED_URL, REGION, ROOT, SUPPORT, handlerEnv, loadHandler, newMachine } from "./harness";
+import { makeTestKey, signDetached, type TestKey } from "./testKeys";
 import type { Scenario, Shell } from "./scenario";
 
 /** The scripts under test. */
@@ -108,6 +109,8 @@ export interface Observation {
 /** The fake SSM and the real handler, shared by every run of the table. */
 export interface World {
   readonly ssm: FakeSsm;
+  /** Signs the fake agent bucket's packages (`<package>.sig`) for register.sh's gpg check. */
+  readonly key: TestKey;
   readonly handler: ProxyHandler;
   close(): Promise<void>;
 }
@@ -135,12 +138,15 @@ export async function startWorld(): Promise<World> {
     if (typeof args[0] === "string" && args[0].startsWith('{"level":')) return;
     consoleLog(...args);
   };
+  const key = makeTestKey("Scenario Table Agent Signer <scenarios@example.invalid>");
   return {
     ssm,
+    key,
     handler,
     close: async () => {
       console.log = consoleLog;
       await ssm.close();
+      fs.rmSync(key.home, { recursive: true, force: true });
     },
   };
 }
@@ -435,12 +441,22 @@ export async function runScenario(
     if (scenario.bucket) {
       const bucket = await listen(
         http.createServer((req, res) => {
-          downloads.push(req.url ?? "");
-          res.end(`package ${req.url}`);
+          const url = req.url ?? "";
+          // register.sh fetches <package>.sig beside the package and checks it with gpg.
+          if (url.endsWith(".sig")) {
+            res.end(signDetached(world.key, Buffer.from(`package ${url.slice(0, -4)}`)));
+            return;
+          }
+          downloads.push(url);
+          res.end(`package ${url}`);
         }),
       );
       stops.push(() => bucket.close());
-      extraEnv.HF_AGENT_BUCKET_URL = `${bucket.url}/amazon-ssm-${REGION}`;
+      Object.assign(extraEnv, {
+        HF_AGENT_BUCKET_URL: `${bucket.url}/amazon-ssm-${REGION}`,
+        HF_AGENT_KEY_FILE: world.key.publicKeyFile,
+        HF_AGENT_KEY_FINGERPRINT: world.key.fingerprint,
+      });
       volatile.push([bucket.url, "<bucket>"]);
     }
     if (scenario.httpsProxy) {
@@ -474,6 +490,13 @@ export async function runScenario(
         FAKE_INSTALL_TARGET: agentBin,
       });
     }
+    const authenticode = scenario.authenticode ?? {
+      status: "Valid",
+      subject:
+        "CN=Amazon.com Services LLC, O=Amazon.com Services LLC, L=Seattle, S=Washington, C=US",
+    };
+    extraEnv.FAKE_AUTHENTICODE_STATUS = authenticode.status;
+    extraEnv.FAKE_AUTHENTICODE_SUBJECT = authenticode.subject;
     if (setup.agentExit !== undefined) extraEnv.FAKE_AGENT_EXIT = String(setup.agentExit);
     if (setup.registrationElsewhere) {
       extraEnv.FAKE_AGENT_REGISTRATION_FILE = path.join(machine.dir, "elsewhere");
@@ -515,7 +538,15 @@ export async function runScenario(
       if (!pwsh) throw new Error("pwsh is not installed (.ci/install-powershell.sh installs it)");
       run = await runProcess(
         pwsh,
-        ["-NoProfile", "-NonInteractive", "-File", script, ...psArgs(args)],
+        // The shim stands in Get-AuthenticodeSignature, then runs the script with these arguments.
+        [
+          "-NoProfile",
+          "-NonInteractive",
+          "-File",
+          path.join(SUPPORT, "pwsh-shim.ps1"),
+          script,
+          ...psArgs(args),
+        ],
         env,
       );
     }
