@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+# POSIX on purpose: `sh register.sh` reaches this line before any bash-only syntax.
+if [ -z "${BASH_VERSION:-}" ]; then
+  echo "register.sh: error: needs bash (run it as: bash register.sh)" >&2
+  exit 13
+fi
 # Registers this machine with AWS Systems Manager as a hybrid managed node (mi-...) through
 # the fleet's activation API. Runs at first boot (EC2 user data) or from any provisioning
 # tool on-premises. register.ps1 is its line-by-line twin for Windows: change both together
@@ -47,7 +52,7 @@ Options:
   --token-file PATH      HF_TOKEN_FILE         file holding the bootstrap token (keeps it out of the process list)
   --tag KEY=VALUE        HF_TAGS               extra tag the API allows; repeatable (env: comma-separated)
   --no-ec2               HF_NO_EC2             skip the EC2 identity even if IMDS answers (env: 1)
-  --force                HF_FORCE              re-register even if already registered (env: 1)
+  --force                HF_FORCE              re-register even if already registered (env: 1, true or yes)
   --max-attempts N       HF_MAX_ATTEMPTS       most API calls before giving up (default 120)
   --max-time SECONDS     HF_MAX_TIME           most seconds spent calling the API (default 900)
   --help                 -                     print this help and exit 0
@@ -169,12 +174,22 @@ if [[ -n ${HF_AGENT_BUCKET_URL:-} ]]; then
   require_tls "$HF_AGENT_BUCKET_URL" "agent bucket URL"
 fi
 API_URL=${API_URL%/}
+case ${FORCE,,} in
+  1 | true | yes) FORCE=1 ;;
+  0 | false | no | '') FORCE=0 ;;
+  *) fail "$E_USAGE" "HF_FORCE must be 1, true or yes (or 0, false, no), got $(one_line "$FORCE")" ;;
+esac
 [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]{0,3}$ ]] || fail "$E_USAGE" "--max-attempts must be a whole number from 1 to 9999"
 [[ $MAX_TIME =~ ^[1-9][0-9]{0,5}$ ]] || fail "$E_USAGE" "--max-time must be a whole number of seconds from 1 to 999999"
 [[ $BACKOFF_BASE_MS =~ ^[1-9][0-9]{0,6}$ ]] || fail "$E_USAGE" "HF_BACKOFF_BASE_MS must be a whole number of milliseconds from 1 to 9999999"
 [[ $BACKOFF_CAP_MS =~ ^[1-9][0-9]{0,6}$ ]] || fail "$E_USAGE" "HF_BACKOFF_CAP_MS must be a whole number of milliseconds from 1 to 9999999"
 if [[ -n $TOKEN_FILE ]]; then
   [[ -r $TOKEN_FILE ]] || fail "$E_USAGE" "token file $(one_line "$TOKEN_FILE") is not readable"
+  [[ -f $TOKEN_FILE ]] || fail "$E_USAGE" "token file $(one_line "$TOKEN_FILE") is not a regular file"
+  token_mode=$(stat -c %a -- "$TOKEN_FILE" 2>/dev/null) || token_mode=0
+  if ((8#$token_mode & 8#077)); then
+    log "warning: token file $(one_line "$TOKEN_FILE") is readable by group or others (mode $token_mode); chmod 600 it" # (Linux only)
+  fi
   TOKEN=$(tr -d '[:space:]' <"$TOKEN_FILE")
 fi
 # A malformed token is refused here so that it never travels; its value is never printed.
@@ -454,6 +469,10 @@ http_request() { # method url headers-file out-body out-headers max-seconds
 
 # ---------------------------------------------------------------- JSON
 declare -A JSON=()
+UNESCAPED=''
+# Largest body read as JSON (API answers and identity documents are well under 2 KB).
+readonly JSON_MAX_BYTES=65536
+
 # Decodes the inside of a JSON string for logs and comparisons: control characters become a
 # space (\b \f \n \r \t) or ?, as does any \u escape outside printable ASCII. Linear: the text is
 # split once at its backslashes and the pieces joined once (bash's `+=` on a string copies it).
@@ -540,7 +559,7 @@ json_skip() {
 }
 
 # json_parse TEXT [strict|document] fills JSON[key]=value from the top-level members of one
-# JSON object. Mode `strict` (API
+# JSON object (at most JSON_MAX_BYTES: callers check the file size first). Mode `strict` (API
 # answers) takes only strings, null, true and false: a number or a nested value is refused,
 # since the API never sends one. Mode `document` (EC2 identity documents) also takes numbers and
 # skips nested arrays and objects (billingProducts, marketplaceProductCodes on paid AMIs). A key
@@ -577,7 +596,7 @@ json_parse() {
       elif [[ $tok == null || $tok == true || $tok == false ]]; then
         JSON[$key]=$tok
         JI=$((JI + 1))
-      elif [[ $tok =~ $number_re ]]; then
+      elif [[ $mode == document && $tok =~ $number_re ]]; then
         JSON[$key]=$tok
         JI=$((JI + 1))
       elif [[ $mode == document && ($tok == '{' || $tok == '[') ]]; then
@@ -625,7 +644,8 @@ if [[ $NO_EC2 != 1 ]]; then
   if [[ $HTTP_STATUS == 200 && -s $WORK/imds-token ]]; then
     printf 'X-aws-ec2-metadata-token: %s\n' "$(tr -d '\r\n' <"$WORK/imds-token")" >"$WORK/imds-headers"
     if imds_get /latest/dynamic/instance-identity/document; then
-      if json_parse "$(<"$WORK/imds")" document && [[ ${JSON[instanceId]:-} =~ ^i-[0-9a-f]{8,17}$ ]]; then
+      doc_size=$(wc -c <"$WORK/imds")
+      if ((doc_size <= JSON_MAX_BYTES)) && json_parse "$(<"$WORK/imds")" document && [[ ${JSON[instanceId]:-} =~ ^i-[0-9a-f]{8,17}$ ]]; then
         EC2_ID=${JSON[instanceId]}
       else
         log "IMDS answered but its identity document is unusable (no top-level instanceId i-...); not using the EC2 identity"
@@ -699,7 +719,8 @@ while :; do
   case $status in
     200) break ;;
     400 | 401 | 403 | 409)
-      json_parse "$(<"$WORK/body")" || JSON=()
+      body_size=$(wc -c <"$WORK/body")
+      ((body_size <= JSON_MAX_BYTES)) && json_parse "$(<"$WORK/body")" || JSON=()
       message=$(one_line "${JSON[message]:-no message}")
       code=$(one_line "${JSON[error]:-}")
       case $status in
@@ -728,6 +749,8 @@ while :; do
   sleep "$pause"
 done
 
+body_size=$(wc -c <"$WORK/body")
+((body_size <= JSON_MAX_BYTES)) || fail "$E_RESPONSE" "activation API answered more than $JSON_MAX_BYTES bytes"
 json_parse "$(<"$WORK/body")" || fail "$E_RESPONSE" "activation API answered 200 with a body that is not a flat JSON object"
 ACTIVATION_ID=${JSON[activationId]:-}
 ACTIVATION_CODE=${JSON[activationCode]:-}

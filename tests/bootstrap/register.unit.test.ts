@@ -177,6 +177,24 @@ describe("register.sh unit", function () {
       /without a valid region/,
     ],
     ["a 404", 404, "{}", /answered HTTP 404 \(check the API URL\)/],
+    [
+      "a 200 with a number (the API sends only strings)",
+      200,
+      '{"activationId":"6a1c0e0e-0000-4000-8000-000000000000","activationCode":"abcdefghijklmnopqrstuvwx","region":"eu-west-1","expiresIn":3600}',
+      /not a flat JSON object/,
+    ],
+    [
+      "a 200 with a duplicate key",
+      200,
+      '{"activationId":"6a1c0e0e-0000-4000-8000-000000000000","activationCode":"abcdefghijklmnopqrstuvwx","activationCode":"zzzzzzzzzzzzzzzzzzzzzzzzz","region":"eu-west-1"}',
+      /not a flat JSON object/,
+    ],
+    [
+      "a 200 larger than 64 KiB",
+      200,
+      `{"activationId":"6a1c0e0e-0000-4000-8000-000000000000","activationCode":"abcdefghijklmnopqrstuvwx","region":"eu-west-1","pad":"${"x".repeat(70_000)}"}`,
+      /activation API answered more than 65536 bytes/,
+    ],
   ];
   for (const [what, status, body, message] of badAnswers) {
     it(`exits 8 on ${what}, without running the agent`, async () => {
@@ -247,7 +265,7 @@ done`;
               message: r.message,
               error: r.error,
               activationCode: r.activationCode,
-              n: 1,
+              t: true,
               z: null,
             };
             return JSON.stringify(ordered, null, pretty ? 2 : undefined);
@@ -667,6 +685,79 @@ done`;
       } finally {
         await api.close();
       }
+    });
+  });
+
+  describe("smaller checks", () => {
+    it("`sh register.sh` says it needs bash, exit 13", () => {
+      const r = spawnSync("sh", [REGISTER_SH, "--help"], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
+      assert.equal(r.status, 13, r.stderr);
+      assert.equal(r.stderr, "register.sh: error: needs bash (run it as: bash register.sh)\n");
+    });
+
+    for (const value of ["true", "yes", "1", "TRUE"]) {
+      it(`HF_FORCE=${value} re-registers an already registered machine`, async () => {
+        const m = newMachine();
+        fs.mkdirSync(path.dirname(m.registrationFile), { recursive: true });
+        fs.writeFileSync(m.registrationFile, '{"ManagedInstanceID":"mi-0123456789abcdef0"}');
+        const r = await runScript(REGISTER_SH, ["--name", "web-1", "--max-attempts", "1"], {
+          ...m.env,
+          HF_API_URL: `${CLOSED_URL}/latest`,
+          HF_IMDS_URL: CLOSED_URL,
+          HF_TOKEN: GOOD_TOKEN,
+          HF_FORCE: value,
+        });
+        assert.equal(r.code, 7, r.stderr);
+        assert.doesNotMatch(r.stderr, /nothing to do/);
+      });
+    }
+
+    it("HF_FORCE=maybe is a usage error naming the allowed values", async () => {
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, [], {
+        ...m.env,
+        HF_API_URL: `${CLOSED_URL}/latest`,
+        HF_FORCE: "maybe",
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /HF_FORCE must be 1, true or yes \(or 0, false, no\), got maybe/);
+    });
+
+    it("a token file that is a directory is exit 2", async () => {
+      const m = newMachine();
+      const r = await runScript(REGISTER_SH, ["--token-file", m.dir], {
+        ...m.env,
+        HF_API_URL: `${CLOSED_URL}/latest`,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /token file .* is not a regular file/);
+    });
+
+    it("warns when the token file is readable by group or others", async () => {
+      const m = newMachine();
+      const file = path.join(m.dir, "token");
+      fs.writeFileSync(file, GOOD_TOKEN);
+      fs.chmodSync(file, 0o644);
+      const r = await runScript(REGISTER_SH, ["--token-file", file, "--max-attempts", "1"], {
+        ...m.env,
+        HF_API_URL: `${CLOSED_URL}/latest`,
+        HF_IMDS_URL: CLOSED_URL,
+      });
+      assert.equal(r.code, 7, r.stderr);
+      assert.match(
+        r.stderr,
+        /warning: token file .*token is readable by group or others \(mode 644\); chmod 600 it/,
+      );
+      fs.chmodSync(file, 0o600);
+      const quiet = await runScript(REGISTER_SH, ["--token-file", file, "--max-attempts", "1"], {
+        ...m.env,
+        HF_API_URL: `${CLOSED_URL}/latest`,
+        HF_IMDS_URL: CLOSED_URL,
+      });
+      assert.doesNotMatch(quiet.stderr, /readable by group or others/);
     });
   });
 });
