@@ -13,5 +13,14 @@ function global:Get-AuthenticodeSignature {
     SignerCertificate = [pscustomobject]@{ Subject = $env:FAKE_AUTHENTICODE_SUBJECT }
   }
 }
-& $script @rest
+# A script that dies of an error instead of calling exit would otherwise look like exit 0 here;
+# under -File it would be exit 1.
+$global:LASTEXITCODE = $null
+try {
+  & $script @rest
+} catch {
+  [Console]::Error.WriteLine("pwsh-shim: register.ps1 died: $($_.Exception.Message)")
+  exit 1
+}
+if ($null -eq $LASTEXITCODE) { exit 1 }
 exit $LASTEXITCODE
