@@ -4,7 +4,7 @@
  * (pwsh) with the same local API, fake IMDS and fake agent, and holds both to the row's
  * expectation and to each other's output, so a behaviour changed on one side only fails here.
  *
- * Rows marked `D1`…`D17` in their title prove one divergence the two scripts used to have
+ * Rows marked `D1`…`D16` in their title prove one divergence the two scripts used to have
  * (issue 8). Arguments and message patterns are written in register.sh's spelling; the runner
  * gives register.ps1 the PascalCase (`--token-file` → `-TokenFile`).
  */
