@@ -49,7 +49,7 @@ Options:
   -TokenFile PATH        HF_TOKEN_FILE         file holding the bootstrap token (keeps it out of the process list)
   -Tag KEY=VALUE         HF_TAGS               extra tag the API allows; repeatable (env: comma-separated)
   -NoEc2                 HF_NO_EC2             skip the EC2 identity even if IMDS answers (env: 1)
-  -Force                 HF_FORCE              re-register even if already registered (env: 1)
+  -Force                 HF_FORCE              re-register even if already registered (env: 1, true or yes)
   -MaxAttempts N         HF_MAX_ATTEMPTS       most API calls before giving up (default 120)
   -MaxTime SECONDS       HF_MAX_TIME           most seconds spent calling the API (default 900)
   -Help                  -                     print this help and exit 0
@@ -57,7 +57,7 @@ Options:
 Endpoints and overrides (environment only):
   HF_IMDS_URL            EC2 instance metadata base URL (default http://169.254.169.254)
   HF_AGENT_BIN           SSM agent executable (default: the installed amazon-ssm-agent)
-  HF_SERVICE_CMD         service manager, run as: CMD stop|restart SERVICE (default: systemctl, service or Restart-Service)
+  HF_SERVICE_CMD         service manager, run as: CMD is-active|stop|start|restart SERVICE (default: systemctl, service or Restart-Service)
   HF_REGISTRATION_FILE   agent registration file (default /var/lib/amazon/ssm/registration or %ProgramData%\Amazon\SSM\InstanceData\registration)
   HF_AGENT_BUCKET_URL    agent download base URL (default: the region's amazon-ssm-REGION bucket)
   HF_INSTALL_CMD         installer, run as: CMD PACKAGE_FILE [ARGS] (default: dnf, yum, zypper, dpkg or the Windows setup)
@@ -68,6 +68,7 @@ Endpoints and overrides (environment only):
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
+  HF_LOCK_FILE           lock that keeps runs one at a time (Linux only; default: hybrid-fleet-register.lock beside the registration file)
   HF_ALLOW_HTTP          1 allows http:// API and agent bucket URLs off loopback (default 0: https only)
 
 Exit codes:
@@ -116,9 +117,10 @@ $WS = '[ \t\n\v\f\r]'
 
 # ---------------------------------------------------------------- JSON
 # The same reader as register.sh's json_parse, over the body's bytes (one char per byte, as
-# bash sees them with LC_ALL=C). Mode 'strict' (API answers) takes strings, numbers, null, true
-# and false; mode 'document' (EC2 identity documents) also skips nested arrays and objects
-# (billingProducts on paid AMIs). A key seen twice is refused in both.
+# bash sees them with LC_ALL=C; at most $JsonMaxBytes). Mode 'strict' (API answers) takes only
+# strings, null, true and false; mode 'document' (EC2 identity documents) also takes numbers and
+# skips nested arrays and objects (billingProducts on paid AMIs). A key seen twice is refused.
+$JsonMaxBytes = 65536
 $JsonNumber = '^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?\z'
 
 # \b \f \n \r \t become a space, any \u escape outside printable ASCII a ?, as in register.sh.
@@ -206,7 +208,7 @@ function Read-JsonObject([string]$Text, [string]$Mode = 'strict') {
         $i++
       } elseif ($tok -ceq 'null' -or $tok -ceq 'true' -or $tok -ceq 'false') {
         $out[$key] = $tok; $i++
-      } elseif ($tok -cmatch $JsonNumber) {
+      } elseif ($Mode -ceq 'document' -and $tok -cmatch $JsonNumber) {
         $out[$key] = $tok; $i++
       } elseif ($Mode -ceq 'document' -and ($tok -ceq '{' -or $tok -ceq '[')) {
         $i = Skip-JsonValue $tokens $i
@@ -293,7 +295,7 @@ $Name = EnvOr 'HF_NAME' ''
 $Token = EnvOr 'HF_TOKEN' ''
 $TokenFile = EnvOr 'HF_TOKEN_FILE' ''
 $NoEc2Set = (EnvOr 'HF_NO_EC2' '0') -ceq '1'
-$ForceSet = (EnvOr 'HF_FORCE' '0') -ceq '1'
+$ForceRaw = EnvOr 'HF_FORCE' '0'
 $MaxAttempts = EnvOr 'HF_MAX_ATTEMPTS' "$DEFAULT_MAX_ATTEMPTS"
 $MaxTime = EnvOr 'HF_MAX_TIME' "$DEFAULT_MAX_TIME"
 $Tags = [Collections.Generic.List[string]]::new()
@@ -337,7 +339,7 @@ while ($Queue.Count -gt 0) {
       'MaxTime' { $MaxTime = $value }
     }
   } elseif ($word -eq 'NoEc2') { $NoEc2Set = $true }
-  elseif ($word -eq 'Force') { $ForceSet = $true }
+  elseif ($word -eq 'Force') { $ForceRaw = '1' }
   elseif ($word -eq 'Help') { Show-Usage; exit $E_OK }
   else { Fail $E_USAGE "unknown option $(OneLine $opt) (see -Help)" }
 }
@@ -376,6 +378,10 @@ if ($BucketUrl) {
   Assert-Tls $BucketUrl 'agent bucket URL'
 }
 if ($ApiUrl.EndsWith('/')) { $ApiUrl = $ApiUrl.Substring(0, $ApiUrl.Length - 1) }
+$forceWord = $ForceRaw.ToLowerInvariant()
+if ($forceWord -cin @('1', 'true', 'yes')) { $ForceSet = $true }
+elseif ($forceWord -cin @('0', 'false', 'no', '')) { $ForceSet = $false }
+else { Fail $E_USAGE "HF_FORCE must be 1, true or yes (or 0, false, no), got $(OneLine $ForceRaw)" }
 if ($MaxAttempts -cnotmatch '^[1-9][0-9]{0,3}\z') { Fail $E_USAGE "-MaxAttempts must be a whole number from 1 to 9999" }
 if ($MaxTime -cnotmatch '^[1-9][0-9]{0,5}\z') { Fail $E_USAGE "-MaxTime must be a whole number of seconds from 1 to 999999" }
 if ($BackoffBaseMs -cnotmatch '^[1-9][0-9]{0,6}\z') { Fail $E_USAGE "HF_BACKOFF_BASE_MS must be a whole number of milliseconds from 1 to 9999999" }
@@ -386,10 +392,9 @@ $BackoffBaseMs = [int]$BackoffBaseMs
 $BackoffCapMs = [int]$BackoffCapMs
 if ($TokenFile) {
   $tokenBytes = $null
-  if ([IO.File]::Exists($TokenFile)) {
-    try { $tokenBytes = [IO.File]::ReadAllBytes($TokenFile) } catch { $tokenBytes = $null }
-  }
-  if ($null -eq $tokenBytes) { Fail $E_USAGE "token file $(OneLine $TokenFile) is not readable" }
+  if (-not ([IO.File]::Exists($TokenFile) -or [IO.Directory]::Exists($TokenFile))) { Fail $E_USAGE "token file $(OneLine $TokenFile) is not readable" }
+  if ([IO.Directory]::Exists($TokenFile)) { Fail $E_USAGE "token file $(OneLine $TokenFile) is not a regular file" }
+  try { $tokenBytes = [IO.File]::ReadAllBytes($TokenFile) } catch { Fail $E_USAGE "token file $(OneLine $TokenFile) is not readable" }
   $Token = (ConvertTo-ByteText $tokenBytes) -replace $WS, ''
 }
 # A malformed token is refused here so that it never travels; its value is never printed.
@@ -418,10 +423,56 @@ function Get-RegisteredId {
   return $null
 }
 
+$Service = 'AmazonSSMAgent'
+# Leave the agent as it was found: a failure after stopping a running agent starts it again
+# (the finally block at the end).
+$ServiceWasActive = $false
+$ServiceStopped = $false
+
+# Runs CMD from an HF_* variable (words split at blanks, first line only, as bash's `read -r -a`)
+# with extra arguments, its output on stderr; success is its exit code, never its output.
+function Invoke-Override([string]$CommandLine, [string[]]$Extra, [switch]$Quiet) {
+  $words = @($CommandLine.Split("`n")[0].Trim(" `t") -split '[ \t]+')
+  if ($words[0] -eq '') { return $false }
+  $args1 = if ($words.Count -gt 1) { $words[1..($words.Count - 1)] } else { @() }
+  $eap = $ErrorActionPreference
+  $ErrorActionPreference = 'Continue'
+  try {
+    foreach ($line in (& $words[0] @args1 @Extra 2>&1)) {
+      if (-not $Quiet) { [Console]::Error.WriteLine([string]$line) }
+    }
+    return ($LASTEXITCODE -eq 0)
+  } catch {
+    return $false
+  } finally {
+    $ErrorActionPreference = $eap
+  }
+}
+
+# is-active, stop, start or restart (register.sh's service_ctl).
+function Invoke-ServiceCtl([string]$Action, [switch]$Quiet) {
+  $override = EnvOr 'HF_SERVICE_CMD' ''
+  if ($override) { return (Invoke-Override $override @($Action, $Service) -Quiet:$Quiet) }
+  try {
+    switch ($Action) {
+      'is-active' { return ((Get-Service -Name $Service -ErrorAction Stop).Status -eq 'Running') }
+      'stop' { Stop-Service -Name $Service -ErrorAction Stop }
+      'start' { Start-Service -Name $Service -ErrorAction Stop }
+      default { Restart-Service -Name $Service -ErrorAction Stop }
+    }
+    return $true
+  } catch { return $false }
+}
+
 if (-not $ForceSet) {
   $existing = Get-RegisteredId
   if ($existing) {
     Write-Log "already registered as $existing; nothing to do (-Force re-registers)"
+    # A run killed between registering and restarting leaves the agent registered but stopped.
+    if (-not (Invoke-ServiceCtl 'is-active' -Quiet)) {
+      Write-Log "the SSM agent service ($Service) was not running; starting it"
+      if (-not (Invoke-ServiceCtl 'start')) { Fail $E_SERVICE "the SSM agent service could not be started ($Service)" }
+    }
     exit $E_OK
   }
 }
@@ -437,7 +488,7 @@ if (-not $NoEc2Set) {
     $doc = Invoke-Http 'GET' "$ImdsUrl/latest/dynamic/instance-identity/document" $imdsHeaders 3 -NoProxy
     $docJson = $null
     if ($doc.Status -eq 200 -and $doc.Body) {
-      $docJson = Read-JsonObject $doc.Body 'document'
+      if ($doc.Bytes.Length -le $JsonMaxBytes) { $docJson = Read-JsonObject $doc.Body 'document' }
       if ((Get-Field $docJson 'instanceId') -cnotmatch '^i-[0-9a-f]{8,17}\z') {
         $docJson = $null
         Write-Log "IMDS answered but its identity document is unusable (no top-level instanceId i-...); not using the EC2 identity"
@@ -516,7 +567,7 @@ while ($true) {
   $body = $res.Body
   if ($status -eq '200') { break }
   if ($status -in @('400', '401', '403', '409')) {
-    $json = Read-JsonObject $body
+    $json = if ($res.Bytes.Length -le $JsonMaxBytes) { Read-JsonObject $body } else { $null }
     $raw = Get-Field $json 'message'
     if (-not $raw) { $raw = 'no message' }
     $message = OneLine $raw
@@ -539,6 +590,7 @@ while ($true) {
   [Threading.Thread]::Sleep($delay)
 }
 
+if ($res.Bytes.Length -gt $JsonMaxBytes) { Fail $E_RESPONSE "activation API answered more than $JsonMaxBytes bytes" }
 $json = Read-JsonObject $body
 if ($null -eq $json) { Fail $E_RESPONSE "activation API answered 200 with a body that is not a flat JSON object" }
 $ActivationId = Get-Field $json 'activationId'
@@ -556,32 +608,11 @@ if ($Region -cnotmatch '^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}\z') {
 Write-Log "got activation $ActivationId in $Region after $attempt attempt(s)"
 
 # ---------------------------------------------------------------- agent
-$Service = 'AmazonSSMAgent'
 function Find-Agent {
   $candidate = EnvOr 'HF_AGENT_BIN' ''
   if (-not $candidate) { $candidate = [IO.Path]::Combine([Environment]::GetFolderPath('ProgramFiles'), 'Amazon\SSM\amazon-ssm-agent.exe') }
   if ([IO.File]::Exists($candidate)) { return $candidate }
   return $null
-}
-
-# Runs CMD from an HF_* variable (words split at blanks, first line only, as bash's `read -r -a`)
-# with extra arguments, its output on stderr; success is its exit code, never its output.
-function Invoke-Override([string]$CommandLine, [string[]]$Extra, [switch]$Quiet) {
-  $words = @($CommandLine.Split("`n")[0].Trim(" `t") -split '[ \t]+')
-  if ($words[0] -eq '') { return $false }
-  $args1 = if ($words.Count -gt 1) { $words[1..($words.Count - 1)] } else { @() }
-  $eap = $ErrorActionPreference
-  $ErrorActionPreference = 'Continue'
-  try {
-    foreach ($line in (& $words[0] @args1 @Extra 2>&1)) {
-      if (-not $Quiet) { [Console]::Error.WriteLine([string]$line) }
-    }
-    return ($LASTEXITCODE -eq 0)
-  } catch {
-    return $false
-  } finally {
-    $ErrorActionPreference = $eap
-  }
 }
 
 # The downloaded setup must carry a valid Authenticode signature whose signer is Amazon (the
@@ -639,15 +670,6 @@ function Install-Agent {
   if (-not $ok) { Fail $E_INSTALL "SSM agent install failed: $cmdText" }
 }
 
-function Invoke-ServiceCtl([string]$Action, [switch]$Quiet) {
-  $override = EnvOr 'HF_SERVICE_CMD' ''
-  if ($override) { return (Invoke-Override $override @($Action, $Service) -Quiet:$Quiet) }
-  try {
-    if ($Action -eq 'stop') { Stop-Service -Name $Service -ErrorAction Stop } else { Restart-Service -Name $Service -ErrorAction Stop }
-    return $true
-  } catch { return $false }
-}
-
 $Agent = Find-Agent
 if (-not $Agent) {
   Install-Agent
@@ -656,7 +678,9 @@ if (-not $Agent) {
 }
 
 # Stopping first matters: a running agent keeps its old identity.
+$ServiceWasActive = Invoke-ServiceCtl 'is-active' -Quiet
 [void](Invoke-ServiceCtl 'stop' -Quiet)
+$ServiceStopped = $true
 Write-Log "registering with $Agent"
 # Native stderr through 2>&1 is an error record; under 'Stop' PowerShell 5.1 would throw on it.
 $ErrorActionPreference = 'Continue'
@@ -668,6 +692,7 @@ if ($agentExit -ne 0) {
   Fail $E_REGISTER "the SSM agent refused the registration: $(OneLine $detail.Replace($ActivationCode, '<code>'))"
 }
 if (-not (Invoke-ServiceCtl 'restart')) { Fail $E_SERVICE "the SSM agent service could not be restarted ($Service)" }
+$ServiceStopped = $false
 
 foreach ($n in 1..5) {
   $MI = Get-RegisteredId
@@ -682,5 +707,9 @@ Fail $E_UNCONFIRMED "no mi- ID in $RegistrationFile after registering"
   [Console]::Error.WriteLine("register.ps1: error: unexpected: $(OneLine $_.Exception.Message)")
   exit 1
 } finally {
+  if ($ServiceStopped -and $ServiceWasActive) {
+    Write-Log "starting the SSM agent service ($Service) again, as it was running before this run"
+    [void](Invoke-ServiceCtl 'start')
+  }
   try { [IO.Directory]::Delete($Work, $true) } catch { [Console]::Error.WriteLine("register.ps1: could not remove $Work") }
 }

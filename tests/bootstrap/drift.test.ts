@@ -227,7 +227,10 @@ describe("register.ps1 ⇔ register.sh drift", () => {
     assert.equal(code.match(/HttpWebRequest\]::Create/g)?.length, 1);
     assert.match(code, /\.AllowAutoRedirect = \$false/);
     // The work folder goes in one finally block, whatever the exit.
-    assert.match(code, /\n\} finally \{\n\s+try \{ \[IO\.Directory\]::Delete\(\$Work, \$true\) \}/);
+    assert.match(
+      code,
+      /\n\} finally \{\n[\s\S]*\n\s+try \{ \[IO\.Directory\]::Delete\(\$Work, \$true\) \}[\s\S]*\n\}\n?$/,
+    );
   });
 
   it("the normaliser maps both spellings of a message to one form", () => {

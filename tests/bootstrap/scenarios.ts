@@ -25,7 +25,7 @@ const WINDOWS_SETUP = `${BUCKET}/windows_amd64/AmazonSSMAgentSetup.exe`;
 
 /** A run that registered: one activation, the agent called with it, the service restarted. */
 function registered(api: Expectation["api"], extra: Partial<Expectation> = {}): Expectation {
-  return { code: 0, api, agent: "registered", service: ["stop", "restart"], ...extra };
+  return { code: 0, api, agent: "registered", service: ["is-active", "stop", "restart"], ...extra };
 }
 
 /** A run refused before the API was called. */
@@ -304,11 +304,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: stopped(8, [{ status: 200 }], /not a flat JSON object/),
   },
   {
-    title: "D15 a 200 with a JSON number where the region belongs is read as text and refused",
+    title: "D15 a 200 with a JSON number is refused (the API never sends one)",
     args: ["--name", "web-1"],
     env: onPrem,
     api: canned(200, `{"activationId":"${ACTIVATION_ID}","activationCode":"${CODE}","region":1}`),
-    expect: stopped(8, [{ status: 200 }], /without a valid region/),
+    expect: stopped(8, [{ status: 200 }], /not a flat JSON object/),
   },
   {
     title:
@@ -412,6 +412,8 @@ export const SCENARIOS: readonly Scenario[] = [
         0,
         new RegExp(`already registered as ${MI}; nothing to do \\(--force re-registers\\)`),
       ),
+      // The agent is checked: a run killed after registering leaves it stopped.
+      service: ["is-active"],
     },
   },
   {
@@ -420,6 +422,23 @@ export const SCENARIOS: readonly Scenario[] = [
     env: onPrem,
     machine: { registration: REGISTRATION },
     expect: registered([{ status: 200, name: "web-force" }]),
+  },
+  {
+    title: "already registered: HF_FORCE=yes registers again",
+    args: ["--name", "web-force-yes"],
+    env: { ...onPrem, HF_FORCE: "yes" },
+    machine: { registration: REGISTRATION },
+    expect: registered([{ status: 200, name: "web-force-yes" }]),
+  },
+  {
+    title: "HF_FORCE must be 1, true or yes (or 0, false, no)",
+    env: { ...onPrem, HF_FORCE: "maybe" },
+    expect: refused(2, /HF_FORCE must be 1, true or yes \(or 0, false, no\), got maybe/),
+  },
+  {
+    title: "a token file that is a directory",
+    args: ["--token-file", "{machine}"],
+    expect: refused(2, /token file .* is not a regular file/),
   },
   {
     title: "already registered: HF_FORCE=1 registers again",
@@ -439,7 +458,8 @@ export const SCENARIOS: readonly Scenario[] = [
       code: 10,
       api: [{ status: 200 }],
       agent: "registered",
-      service: ["stop"],
+      // The agent was running before the run: it is started again.
+      service: ["is-active", "stop", "start"],
       stderr: [/the SSM agent refused the registration: .*InvalidActivation/],
     },
   },
@@ -452,7 +472,7 @@ export const SCENARIOS: readonly Scenario[] = [
       code: 11,
       api: [{ status: 200 }],
       agent: "registered",
-      service: ["stop", "restart"],
+      service: ["is-active", "stop", "restart", "start"],
       stderr: [/the SSM agent service could not be restarted \({service}\)/],
     },
   },
@@ -466,7 +486,7 @@ export const SCENARIOS: readonly Scenario[] = [
       code: 11,
       api: [{ status: 200 }],
       agent: "registered",
-      service: ["stop", "restart"],
+      service: ["is-active", "stop", "restart", "start"],
       stderr: [/could not be restarted/],
     },
   },
@@ -486,7 +506,7 @@ export const SCENARIOS: readonly Scenario[] = [
       code: 12,
       api: [{ status: 200 }],
       agent: "registered",
-      service: ["stop", "restart"],
+      service: ["is-active", "stop", "restart"],
       stderr: [/no mi- ID in .*registration after registering/],
     },
   },
