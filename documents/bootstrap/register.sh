@@ -64,15 +64,15 @@ Endpoints and overrides (environment only):
   HF_REGISTRATION_FILE   agent registration file (default /var/lib/amazon/ssm/registration or %ProgramData%\Amazon\SSM\InstanceData\registration)
   HF_AGENT_BUCKET_URL    agent download base URL (default: the region's amazon-ssm-REGION bucket)
   HF_INSTALL_CMD         installer, run as: CMD PACKAGE_FILE [ARGS] (default: dnf, yum, zypper, dpkg or the Windows setup)
-  HF_AGENT_KEY_FILE      OpenPGP public key that signs the agent package (Linux only; default: AWS's key, built in)
-  HF_AGENT_KEY_FINGERPRINT  fingerprint the package signature must verify against (Linux only; default AWS's DE92...04ED)
-  HF_SKIP_AGENT_SIGNATURE  1 installs the agent package WITHOUT checking its signature (dangerous; default 0)
+  HF_AGENT_KEY_FILE      agent package signing key (Linux only; default: AWS's, built in)
+  HF_AGENT_KEY_FINGERPRINT  its pinned fingerprint (Linux only; default: AWS's)
+  HF_SKIP_AGENT_SIGNATURE  1: install the agent unverified (dangerous)
   HF_OS_RELEASE          os-release file choosing rpm or deb (Linux only; default /etc/os-release)
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
-  HF_LOCK_FILE           lock that keeps runs one at a time (Linux only; default: hybrid-fleet-register.lock beside the registration file)
-  HF_ALLOW_HTTP          1 allows http:// API and agent bucket URLs off loopback (default 0: https only)
+  HF_LOCK_FILE           one-run-at-a-time lock (Linux only; default: beside the registration file)
+  HF_ALLOW_HTTP          1: allow http:// off loopback (default: https only)
 
 Exit codes:
   0   registered, or already registered (nothing to do)
@@ -153,9 +153,7 @@ BACKOFF_CAP_MS=${HF_BACKOFF_CAP_MS:-$DEFAULT_BACKOFF_CAP_MS}
 
 [[ $API_URL =~ ^https?://[^[:space:]\"\'\\]+$ ]] ||
   fail "$E_USAGE" "API URL missing or not http(s)://...: give --api-url or HF_API_URL"
-# TLS only: the API call carries the bootstrap token and the answer carries the activation code;
-# the agent package is about to run as root. Plain HTTP is for loopback test servers, or an
-# explicit HF_ALLOW_HTTP=1.
+# TLS only (token out, activation code back, agent run as root); plain HTTP on loopback only.
 loopback_host() { # url
   local rest=${1#*://} host
   rest=${rest%%[/?#]*}
@@ -209,9 +207,7 @@ elif command -v wget >/dev/null 2>&1; then
 else
   fail "$E_PREREQ" "required tool curl (or wget) is not installed" # (Linux only)
 fi
-# BusyBox wget lacks --method, -S, --content-on-error and WGETRC headers: with it the script
-# would send requests it cannot check. wget's --timeout bounds each read, not the transfer, so
-# coreutils timeout bounds the whole attempt.
+# BusyBox wget lacks what the requests need; wget --timeout bounds reads, timeout the attempt.
 if [[ $HTTP_TOOL == wget ]]; then
   wget_version=$(wget --version 2>/dev/null) || true
   [[ $wget_version == "GNU Wget"* ]] ||
@@ -220,8 +216,7 @@ if [[ $HTTP_TOOL == wget ]]; then
 fi
 
 WORK=$(mktemp -d)
-# Leave the agent as it was found: a failure after stopping a running agent starts it again.
-# TERM/INT/HUP exit through the same path (SIGKILL cannot; the next run's check covers that).
+# Leave the agent as found: a failure after stopping a running agent starts it again.
 AGENT=''
 SERVICE_WAS_ACTIVE=0
 SERVICE_STOPPED=0
@@ -254,24 +249,18 @@ find_agent() {
   elif [[ -x /snap/amazon-ssm-agent/current/amazon-ssm-agent ]]; then
     AGENT=/snap/amazon-ssm-agent/current/amazon-ssm-agent
   fi
-  # Ubuntu ships the agent as a snap: /snap/bin/amazon-ssm-agent is on PATH, and its service is
-  # the snap's unit, not amazon-ssm-agent (restarting that name fails: exit 11).
+  # Ubuntu's snap agent has the snap's service.
   case ${AGENT:-} in
     */snap/bin/amazon-ssm-agent | */snap/amazon-ssm-agent/*) SERVICE=snap.amazon-ssm-agent.amazon-ssm-agent ;;
   esac
   [[ -n ${AGENT:-} ]]
 }
 
-# AWS's public key for the Linux agent packages, as published in the Systems Manager user guide
-# ("Verify the signature of SSM Agent",
-# https://docs.aws.amazon.com/systems-manager/latest/userguide/verify-agent-signature.html) and in
-# aws/amazon-ssm-agent Tools/src/setupcli_data_integrity_linux.sh. Fingerprint
-# DE92 C7DA 3E56 E923 31D6 2A36 BC1F 495C 97DD 04ED, rsa2048, created 2023-08-28; this copy's
-# self-signature expires 2025-02-17 (AWS re-publishes the same key with later expiry dates).
+# AWS's agent key (docs.aws.amazon.com/systems-manager/latest/userguide/verify-agent-signature.html),
+# minimal export (fits 16 KB user data); this copy's self-signature expired 2025-02-17.
 agent_public_key() {
   cat <<'KEY'
 -----BEGIN PGP PUBLIC KEY BLOCK-----
-Version: GnuPG v2.0.22 (GNU/Linux)
 
 mQENBGTtIoIBCAD2M1aoGIE0FXynAHM/jtuvdAVVaX3Q4ZejTqrX+Jq8ElAMhxyO
 GzHu2CDtCYxtVxXK3unptLVt2kGgJwNbhYC393jDeZx5dCda4Nk2YXX1UK3P461i
@@ -286,30 +275,14 @@ qvFwzDtRDVIN/Y9EGDhLMFvimrE+/z4olWsJ5DANf6BnX8I5UNIcRt5d8SWH1BEJ
 2FWIBZFgKyTDI6XzRC5x4ahtgpOVAGeeKDehs+wh6Ga4W0/K4GsviP1Kyr+Ic2br
 NAIq0q0IHyN1q9zam3Y0+jKwEuNmTj+Bjyzshyv/X8S0JWWoXJhkexkOvWeBYNNt
 5wI4QcSteyfIzp6KlQF8q11Hzz9D9WaPfcBEYyhq7vLEARobkbQMBzpkmaZua241
-0RaWG50HRvrgm4aJAhwEEAECAAYFAmTtIoMACgkQfdCXo9rX9fwwqBAAzkTgYJ38
-sWgxpn7Ux/81F2BWR1sVkmP79i++fXyJlKI8xtcJFQZhzeUos69KBUCy7mgx5bYU
-P7NA5o9DUbwz/QS0i1Cqm4+jtFlX0MXe4FikXcqfDPnnzN8mVB2H+fa43iHR1PuH
-GgUWuNdxzSoIYRmLZXWmeN5YXPcmixlhLzcE2TOQn1mOKcu2fKdLtBQ8KiEkmjiu
-naoLxnUcyk1zMhaha+LzEkQdOyasix0ggylN2ViWVnlmfy0niuXDxW0qZWPdLStF
-OODiX3iqGmkH3rDfy6nvxxBR4GIs+MGD72fpWzzrINDgkGI2i2t1+0AX/mps3aTy
-+ftlgrim8stYWB58XXDAb0vad06sNye5/zDzfr0I9HupJrTzFhaYJQjWPaSlINto
-LDJnBXohiUIPRYRcy/k012oFHDWZHT3H6CyjK9UD5UlxA9H7dsJurANs6FOVRe+7
-34uJyxDZ/W7zLG4AVG0zxibrUSoaJxwcOjVPVsQAlrwG/GTs7tcAccsJqbJ1Py/w
-9AgJl8VU2qc8POsHNXk348gjP7C8PDnGMpZFzr9f5INctRushpiv7onX+aWJVX7T
-n2uX/TP3LCyH/MsrNJrJOQnMYFRLQitciP0E+F+eA3v9CY6mDuyb8JSx5HuGGUsG
-S4bKBOcA8vimEpwPoT8CE7fdsZ3Qkwdu+pw=
-=zr5w
+0RaWG50HRvrgm4Y=
+=BNAx
 -----END PGP PUBLIC KEY BLOCK-----
 KEY
 }
 
-# Verifies AWS's detached signature (<package URL>.sig, beside the package in the agent bucket)
-# with gpg in a throwaway GNUPGHOME, before anything is installed. Trust comes from the pinned
-# fingerprint: a signature counts only if gpg reports it VALID and made by that primary key.
-# An EXPIRED key is accepted: the expiry is a date in this script's copy of the key, which AWS
-# extends by re-publishing the same key; refusing would break every install once the copy ages,
-# while the fingerprint still proves who signed. A revoked key, a bad or unknown signature, or
-# a missing .sig is refused.
+# Checks <package URL>.sig against the pinned primary fingerprint. An expired key is accepted:
+# AWS extends the expiry by re-publishing the key, and the fingerprint still proves the signer.
 verify_agent_package() { # package-file package-url
   local pkg=$1 url=$2 home=$WORK/gnupg fpr=${HF_AGENT_KEY_FINGERPRINT:-$AGENT_KEY_FINGERPRINT} line primary='' good='' expired=''
   if [[ ${HF_SKIP_AGENT_SIGNATURE:-0} == 1 ]]; then
@@ -406,8 +379,7 @@ registered_id() {
   printf '%s' "${BASH_REMATCH[1]}"
 }
 
-# One run at a time: two runs at once would each spend an activation and leave an orphaned mi-.
-# The registration is checked only once the lock is held, so the second run finds the first's.
+# One run at a time (two would spend two activations); check registration once locked.
 LOCK_FILE=${HF_LOCK_FILE:-${REGISTRATION_FILE%/*}/hybrid-fleet-register.lock}
 command -v flock >/dev/null 2>&1 || fail "$E_PREREQ" "required tool flock is not installed (util-linux)" # (Linux only)
 mkdir -p -- "${LOCK_FILE%/*}" 2>/dev/null || true
@@ -419,7 +391,6 @@ fi
 
 if [[ $FORCE != 1 ]] && existing=$(registered_id); then
   log "already registered as $existing; nothing to do (--force re-registers)"
-  # A run killed between registering and restarting leaves the agent registered but stopped.
   find_agent || true
   if ! service_ctl is-active >/dev/null 2>&1; then
     log "the SSM agent service ($SERVICE) was not running; starting it"
@@ -448,8 +419,7 @@ http_request() { # method url headers-file out-body out-headers max-seconds
   fi
   HTTP_STATUS=000
   if [[ $HTTP_TOOL == curl ]]; then
-    # -q first: no ~/.curlrc. One protocol, the URL's own (checked by require_tls), and no
-    # redirects: a 3xx is an answer, never a hop that carries the token elsewhere.
+    # -q: no ~/.curlrc; no redirects, so the token never follows a Location.
     curl -q -sS -K "$hdrs.rc" -X "$method" -o "$body" -D "$heads" -w '%{http_code}' \
       --proto "=${url%%://*}" --proto-redir =https --max-redirs 0 \
       --connect-timeout 5 --max-time "$secs" "$url" >"$WORK/status" 2>/dev/null || rc=$?
@@ -462,21 +432,17 @@ http_request() { # method url headers-file out-body out-headers max-seconds
     done <"$heads"
   fi
   [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
-  # A 2xx whose transfer failed (cut-off body, timeout) is no answer: retry it. (wget also exits
-  # non-zero for 4xx/5xx, so only a 2xx is judged by the exit code.)
+  # A 2xx whose transfer failed (cut off, timed out) is retried.
   if ((rc != 0)) && [[ $HTTP_STATUS == 2* ]]; then HTTP_STATUS=000; fi
 }
 
 # ---------------------------------------------------------------- JSON
 declare -A JSON=()
 UNESCAPED=''
-# Largest body read as JSON (API answers and identity documents are well under 2 KB).
 readonly JSON_MAX_BYTES=65536
 
-# Decodes the inside of a JSON string for logs and comparisons: control characters become a
-# space (\b \f \n \r \t) or ?, as does any \u escape outside printable ASCII. Linear: the text is
-# split once at its backslashes and the pieces joined once (bash's `+=` on a string copies it).
-# Sets UNESCAPED rather than printing, so that callers need no subshell (a fork each).
+# Decodes a JSON string's inside into UNESCAPED (control characters: space or ?). Linear: one
+# split at backslashes, one join (bash's `+=` copies the string).
 json_unescape() {
   local parts=() pieces=() p hex code c i=1 n bs=$'\\'
   IFS=$bs read -r -d '' -a parts <<<"$1" || true
@@ -510,9 +476,7 @@ json_unescape() {
   printf -v UNESCAPED '%s' "${pieces[@]}"
 }
 
-# Skips one JSON value starting at token JT[JI] (json_parse's locals JT, JI and number_re),
-# checking its grammar. Iterative (an explicit stack of open brackets) so that deep nesting
-# cannot exhaust bash's call stack.
+# Skips (and checks) one value at JT[JI]; iterative, so deep nesting cannot exhaust the stack.
 json_skip() {
   local stack='' tok state=V
   while ((JI < ${#JT[@]})); do
@@ -558,19 +522,13 @@ json_skip() {
   return 1
 }
 
-# json_parse TEXT [strict|document] fills JSON[key]=value from the top-level members of one
-# JSON object (at most JSON_MAX_BYTES: callers check the file size first). Mode `strict` (API
-# answers) takes only strings, null, true and false: a number or a nested value is refused,
-# since the API never sends one. Mode `document` (EC2 identity documents) also takes numbers and
-# skips nested arrays and objects (billingProducts, marketplaceProductCodes on paid AMIs). A key
-# that appears twice is refused in both modes: readers that keep the first and the last would
-# otherwise see different documents.
+# json_parse TEXT [strict|document]: JSON[key]=value for one object's top-level members. strict
+# (API): strings, null, true, false only. document (IMDS): also numbers; skips arrays/objects
+# (billingProducts on paid AMIs). Duplicate keys are refused (readers would disagree).
 json_parse() {
   local mode=${2:-strict} tok key JI=0 JT=()
   local -A seen=()
-  # One token per line: a string, punctuation, a number-like word, a literal, or any other single
-  # byte (which the grammar then refuses). Strings hold no raw control characters, so no token
-  # spans lines. grep scans in one linear pass; bash only walks the tokens.
+  # One token per line, in one linear grep pass; a stray byte is a token the grammar refuses.
   local token_re=$'"([^"\\\\\x01-\x1f]|\\\\.)*"|[][{}:,]|-?[0-9][0-9.eE+-]*|true|false|null|[^[:space:]]'
   local number_re='^-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?$'
   JSON=()
@@ -685,7 +643,7 @@ for tag in "${TAGS[@]+"${TAGS[@]}"}"; do
   QUERY+="&tag.$(urlencode "${tag%%=*}")=$(urlencode "${tag#*=}")"
 done
 
-# Refused before an activation is spent: an agent that must be installed is verified first.
+# Before an activation is spent.
 if ! find_agent && [[ ${HF_SKIP_AGENT_SIGNATURE:-0} != 1 ]] && ! command -v gpg >/dev/null 2>&1; then
   fail "$E_PREREQ" "gpg is needed to verify the SSM agent package before installing it: install gnupg (HF_SKIP_AGENT_SIGNATURE=1 installs it unverified: dangerous)" # (Linux only)
 fi
