@@ -237,6 +237,12 @@ async function burst(
     console.log(
       `  SSM calls per registration ${(stats.total / Math.max(1, ok)).toFixed(2)} (${stats.total} calls / ${ok} registrations; target <= 1.5)`,
     );
+    // What each machine that registered cost the API and SSM (the AWS bill and quota side).
+    const registered = Math.max(1, n - failures);
+    const per = (calls: number): string => (calls / registered).toFixed(2);
+    console.log(
+      `  calls per registration: API ${per(stack.calls.length)}, CreateActivation ${per(stats.calls.CreateActivation ?? 0)}, DescribeInstanceInformation ${per(stats.calls.DescribeInstanceInformation ?? 0)}`,
+    );
   } finally {
     await stack.close();
   }

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { ScriptLanguage, stripCommentLines } from "./stripComments";
 
 /** EC2 refuses user data longer than this many bytes (before base64). */
 export const USER_DATA_MAX_BYTES = 16384;
@@ -60,8 +61,13 @@ function bake(script: string, placeholder: string, apiUrl: string, file: string)
   return parts.join(placeholder.replace("''", `'${apiUrl}'`));
 }
 
-function readScript(dir: string, file: string): string {
-  return fs.readFileSync(path.join(dir, file), "utf8").replace(/\r\n/g, "\n");
+/**
+ * The script as user data carries it: whole-line comments dropped (about 4 KB each; EC2's
+ * limit left the scripts no room to grow), code and here-documents unchanged.
+ */
+export function embeddedScript(dir: string, file: string, language: ScriptLanguage): string {
+  const text = fs.readFileSync(path.join(dir, file), "utf8").replace(/\r\n/g, "\n");
+  return stripCommentLines(text, language);
 }
 
 function gzipBase64(text: string): string {
@@ -99,7 +105,7 @@ function choose(
 export function buildLinuxUserData(apiUrl: string, opts: UserDataOptions = {}): string {
   const dir = opts.scriptDir ?? BOOTSTRAP_DIR;
   const plain = bake(
-    readScript(dir, "register.sh"),
+    embeddedScript(dir, "register.sh", "bash"),
     "readonly BAKED_API_URL=''",
     apiUrl,
     "register.sh",
@@ -131,7 +137,12 @@ export function buildLinuxUserData(apiUrl: string, opts: UserDataOptions = {}): 
  */
 export function buildWindowsUserData(apiUrl: string, opts: UserDataOptions = {}): string {
   const dir = opts.scriptDir ?? BOOTSTRAP_DIR;
-  const script = bake(readScript(dir, "register.ps1"), "$BakedApiUrl = ''", apiUrl, "register.ps1");
+  const script = bake(
+    embeddedScript(dir, "register.ps1", "powershell"),
+    "$BakedApiUrl = ''",
+    apiUrl,
+    "register.ps1",
+  );
   if (/<\/?powershell>/i.test(script)) {
     throw new Error(
       "register.ps1 must not contain <powershell> tags: EC2Launch would cut the script there",
@@ -147,11 +158,12 @@ export function buildWindowsUserData(apiUrl: string, opts: UserDataOptions = {})
       "'@)",
       "$gz = New-Object IO.Compression.GZipStream((New-Object IO.MemoryStream(, $b)), [IO.Compression.CompressionMode]::Decompress)",
       "$text = (New-Object IO.StreamReader($gz, [Text.Encoding]::UTF8)).ReadToEnd()",
-      "$f = Join-Path $env:TEMP 'hf-register.ps1'",
-      "[IO.File]::WriteAllText($f, $text, (New-Object Text.UTF8Encoding($true)))",
-      "& powershell.exe -NoProfile -ExecutionPolicy Bypass -File $f",
-      "$rc = $LASTEXITCODE",
-      "Remove-Item -Force $f",
+      // A fresh random name, created only if absent: a fixed name in TEMP could be planted or
+      // swapped by another local user before SYSTEM runs it (issue 9).
+      "$f = Join-Path $env:TEMP ('hf-register-' + [guid]::NewGuid().ToString('N') + '.ps1')",
+      "$w = New-Object IO.StreamWriter((New-Object IO.FileStream($f, [IO.FileMode]::CreateNew)), (New-Object Text.UTF8Encoding($true)))",
+      "$w.Write($text); $w.Close()",
+      "try { & powershell.exe -NoProfile -ExecutionPolicy Bypass -File $f; $rc = $LASTEXITCODE } finally { Remove-Item -Force $f }",
       "exit $rc",
       "</powershell>",
       "",

@@ -1,9 +1,10 @@
 /**
- * register.ps1 cannot run here (no PowerShell on these machines), so it is held to
- * register.sh by what both declare: the help tables (options with their environment
- * variables, endpoint overrides, exit codes), the exit-code constants, the retry policy,
- * the messages of every failure and log line, and the variables and options the code
- * really reads. A difference in any of them fails here instead of drifting silently.
+ * register.ps1 now runs: `scenarios.test.ts` puts every bootstrap scenario through both scripts
+ * under pwsh and bash. What the table cannot reach is held here, statically: the help tables
+ * (options with their environment variables, endpoint overrides, exit codes), the exit-code
+ * constants, the retry policy, the messages of every failure and log line (including those no
+ * scenario triggers, such as a missing tool), the variables and options the code really
+ * reads, and PowerShell habits that would reopen a fixed divergence on a path no row takes.
  * Lines that only make sense on one OS carry the marker `# (Linux only)` / `# (Windows only)`.
  */
 import { strict as assert } from "node:assert";
@@ -203,13 +204,32 @@ describe("register.ps1 ⇔ register.sh drift", () => {
     const declared = optionRows(shHelp, (o) => o).map((r) => r.option);
     const shParsed = [...SH.matchAll(/^\s+(--[a-z0-9-]+)(?: \| -h)?\)/gm)].map((m) => m[1]);
     assert.deepEqual(shParsed.sort(), [...declared].sort());
-    const params = /param\(([\s\S]*?)\n\)/.exec(PS)?.[1] ?? "";
-    const psParams = [...params.matchAll(/\[(?:string|string\[\]|switch)\]\$(\w+)/g)]
-      .map((m) => m[1])
-      .filter((p) => p !== "Rest");
+    const list = (name: string): string[] => {
+      const body = new RegExp(`^\\$${name} = @\\(([^)]*)\\)$`, "m").exec(PS)?.[1] ?? "";
+      return [...body.matchAll(/'(\w+)'/g)].map((m) => m[1]);
+    };
+    const psParams = [...list("ValueOptions"), ...list("Switches")];
     assert.deepEqual(
       psParams.sort(),
       declared.map((o) => (o === "--help" ? "Help" : pascalOf(o))).sort(),
+    );
+  });
+
+  it("register.ps1 keeps the habits that closed issue 8's divergences, also on paths no scenario takes", () => {
+    const code = codeOnly(PS);
+    // PowerShell's binder exits 1 on a bad option and binds positional words: options are parsed by hand.
+    assert.doesNotMatch(code, /^\s*param\s*\(/im);
+    assert.doesNotMatch(code, /\[CmdletBinding/i);
+    // -match ignores case and `$` matches before a final newline: -cmatch and \z only.
+    assert.deepEqual(code.match(/-(?:i)?(?:not)?match\b/g) ?? [], []);
+    assert.deepEqual(code.match(/\$'(?=\s*\)?\s*[{)]?)/g) ?? [], []);
+    // One HTTP client, which never follows redirects.
+    assert.equal(code.match(/HttpWebRequest\]::Create/g)?.length, 1);
+    assert.match(code, /\.AllowAutoRedirect = \$false/);
+    // The work folder goes in one finally block, whatever the exit.
+    assert.match(
+      code,
+      /\n\} finally \{\n[\s\S]*\n\s+try \{ \[IO\.Directory\]::Delete\(\$Work, \$true\) \}[\s\S]*\n\}\n?$/,
     );
   });
 

@@ -16,10 +16,21 @@ import {
   buildLinuxUserData,
   buildWindowsUserData,
 } from "../../components/userData";
+import { stripCommentLines } from "../../components/stripComments";
+import { findPwsh } from "./support/scenarioRunner";
 
 const URL = "https://abc123defg.execute-api.eu-west-1.amazonaws.com/latest";
-const SH = fs.readFileSync(path.join(BOOTSTRAP_DIR, "register.sh"), "utf8");
-const PS = fs.readFileSync(path.join(BOOTSTRAP_DIR, "register.ps1"), "utf8");
+/** The scripts as user data embeds them: whole-line comments dropped. */
+const SH = stripCommentLines(
+  fs.readFileSync(path.join(BOOTSTRAP_DIR, "register.sh"), "utf8"),
+  "bash",
+);
+const PS = stripCommentLines(
+  fs.readFileSync(path.join(BOOTSTRAP_DIR, "register.ps1"), "utf8"),
+  "powershell",
+);
+/** Room left for the scripts to grow before EC2's limit bites again. */
+const HEADROOM_BYTES = 2048;
 
 /** The script a user data string carries: unpacked when wrapped, else the text itself. */
 function inner(userData: string, terminator: RegExp): string {
@@ -47,6 +58,65 @@ describe("user data builders", () => {
       SH.replace("readonly BAKED_API_URL=''", `readonly BAKED_API_URL='${URL}'`),
     );
     assert.equal(buildLinuxUserData(URL), ud, "not deterministic");
+  });
+
+  it(`both user data outputs leave at least ${HEADROOM_BYTES} bytes below EC2's 16 KB limit`, () => {
+    const sizes = {
+      linux: Buffer.byteLength(buildLinuxUserData(URL)),
+      windows: Buffer.byteLength(buildWindowsUserData(URL)),
+    };
+    for (const [os_, size] of Object.entries(sizes)) {
+      assert.ok(
+        size <= USER_DATA_MAX_BYTES - HEADROOM_BYTES,
+        `${os_} user data is ${size} bytes; keep it at most ${USER_DATA_MAX_BYTES - HEADROOM_BYTES}`,
+      );
+    }
+  });
+
+  it("Windows: the wrapper unpacks to a fresh random temp file, runs it and removes it", function () {
+    const pwsh = findPwsh();
+    if (!pwsh) {
+      if (process.env.CI === "true")
+        assert.fail("pwsh is missing (CI=true): run .ci/install-powershell.sh");
+      console.log("    (skipped: pwsh not found; CI=true makes this a failure)");
+      this.skip();
+    }
+    this.timeout(120_000);
+    const ud = buildWindowsUserData(URL, { compress: "always" });
+    const body = /^<powershell>\n([\s\S]*)\n<\/powershell>\n$/.exec(ud)?.[1] ?? "";
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), "hf-userdata-temp-"));
+    const record = path.join(temp, "runs.txt");
+    // A function named powershell.exe wins over any program of that name: it records the
+    // file it was given and its text, and exits 7 so the exit code is seen passing through.
+    const stand = [
+      "function powershell.exe {",
+      "  $f = $args[-1]",
+      `  Add-Content -LiteralPath '${record}' -Value ($f + '|' + [Convert]::ToBase64String([IO.File]::ReadAllBytes($f)))`,
+      "  $global:LASTEXITCODE = 7",
+      "}",
+    ].join("\n");
+    const file = path.join(temp, "..", `${path.basename(temp)}-ud.ps1`);
+    fs.writeFileSync(file, `${stand}\n${body}\n`);
+    const runs = [1, 2].map(() =>
+      spawnSync(pwsh as string, ["-NoProfile", "-NonInteractive", "-File", file], {
+        encoding: "utf8",
+        env: { ...process.env, TEMP: temp },
+      }),
+    );
+    for (const run of runs) assert.equal(run.status, 7, run.stderr);
+    const lines = fs.readFileSync(record, "utf8").trim().split("\n");
+    assert.equal(lines.length, 2);
+    const [first, second] = lines.map((l) => l.split("|"));
+    for (const [f, b64] of [first, second]) {
+      assert.equal(path.dirname(f), temp);
+      assert.match(path.basename(f), /^hf-register-[0-9a-f]{32}\.ps1$/);
+      const text = Buffer.from(b64, "base64")
+        .toString("utf8")
+        .replace(/^\uFEFF/, "");
+      assert.equal(text, PS.replace("$BakedApiUrl = ''", `$BakedApiUrl = '${URL}'`));
+    }
+    assert.notEqual(first[0], second[0], "the same temp path twice");
+    assert.deepEqual(fs.readdirSync(temp), ["runs.txt"], "the unpacked script was left behind");
   });
 
   it("Linux: the wrapper is valid bash and passes its arguments through (--help exits 0)", () => {
@@ -83,7 +153,7 @@ describe("user data builders", () => {
     );
     assert.match(buildLinuxUserData(URL, { scriptDir: dir, compress: "always" }), LINUX_PACKED);
     const big = scratch({
-      "register.sh": `readonly BAKED_API_URL=''\n${"# padding\n".repeat(2000)}`,
+      "register.sh": `readonly BAKED_API_URL=''\n${"echo pad\n".repeat(2300)}`,
     });
     assert.throws(
       () => buildLinuxUserData(URL, { scriptDir: big, compress: "never" }),
@@ -94,7 +164,7 @@ describe("user data builders", () => {
   it("refuses a script without exactly one placeholder, or with <powershell> tags", () => {
     const none = scratch({
       "register.sh": "echo no placeholder\n",
-      "register.ps1": "$BakedApiUrl = ''\n# </powershell>\n",
+      "register.ps1": "$BakedApiUrl = ''\nWrite-Output '</powershell>'\n",
     });
     assert.throws(
       () => buildLinuxUserData(URL, { scriptDir: none }),

@@ -195,7 +195,8 @@ export function runScript(
   env: Record<string, string>,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], {
+    // --norc: bash reads ~/.bashrc when its stdin is a socket (Node's pipes), even non-interactively.
+    const child = spawn("bash", ["--norc", script, ...args], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -268,3 +269,24 @@ export function newMachine(): Machine {
 
 /** An address on 127.0.0.1 where nothing listens (connection refused at once). */
 export const CLOSED_URL = "http://127.0.0.1:9";
+
+/**
+ * A PATH of one folder holding a symlink to every executable of the current PATH except
+ * `missing`: runs the script as on a machine without those tools (gpg, flock, curl, …).
+ */
+export function pathWithout(dir: string, missing: readonly string[]): string {
+  const bin = path.join(dir, `bin-without-${missing.join("-")}`);
+  fs.mkdirSync(bin, { recursive: true });
+  for (const d of (process.env.PATH ?? "").split(":")) {
+    if (d === "" || !fs.existsSync(d)) continue;
+    for (const name of fs.readdirSync(d)) {
+      if (missing.includes(name)) continue;
+      try {
+        fs.symlinkSync(path.join(d, name), path.join(bin, name));
+      } catch {
+        // An earlier PATH folder already provides this name, as it would win the lookup.
+      }
+    }
+  }
+  return bin;
+}
