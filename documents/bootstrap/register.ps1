@@ -591,7 +591,11 @@ $attempt = 0
 $clock = [Diagnostics.Stopwatch]::StartNew()
 while ($true) {
   $attempt++
-  $res = Invoke-Http 'GET' "$ApiUrl/activate?$Query" $ApiHeaders 30
+  # Each attempt gets at most 30 s and never more than what is left of -MaxTime.
+  $budget = $TimeLimit - [int][Math]::Floor($clock.Elapsed.TotalSeconds)
+  if ($budget -gt 30) { $budget = 30 }
+  if ($budget -lt 1) { $budget = 1 }
+  $res = Invoke-Http 'GET' "$ApiUrl/activate?$Query" $ApiHeaders $budget
   $status = '{0:D3}' -f $res.Status
   $body = $res.Body
   if ($status -eq '200') { break }

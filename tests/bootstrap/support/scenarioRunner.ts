@@ -102,6 +102,8 @@ export interface Observation {
   readonly leftovers: readonly string[];
   /** Secrets (issued codes, bootstrap tokens) found in stdout or stderr. */
   readonly leaks: readonly string[];
+  /** Seconds from the script's start to its exit. */
+  readonly seconds: number;
   /** Run-specific text (ports, folders) to blank before comparing the two scripts' output. */
   readonly volatile: ReadonlyArray<readonly [string, string]>;
 }
@@ -207,6 +209,39 @@ async function startCanned(
       res.end(Buffer.from(answer.body, "latin1"));
     }),
   );
+}
+
+/** An API answering 200 whose body trickles in one byte a second for 60 s, recording requests. */
+async function startTrickleApi(records: ApiRecord[]): Promise<Local> {
+  const body = "x".repeat(60);
+  const timers = new Set<NodeJS.Timeout>();
+  const local = await listen(
+    http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      records.push({
+        status: 200,
+        name: url.searchParams.get("name") ?? undefined,
+        tags: tagsOf(Object.fromEntries(url.searchParams)),
+        identity: identityOf(req.headers as Record<string, unknown>),
+      });
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+      let sent = 0;
+      const tick = (): void => {
+        if (res.destroyed) return;
+        res.write(body[sent++]);
+        if (sent === body.length) res.end();
+        else timers.add(setTimeout(tick, 1000));
+      };
+      tick();
+    }),
+  );
+  return {
+    url: local.url,
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      await local.close();
+    },
+  };
 }
 
 /** An IMDS whose token answer trickles in one byte a second (8 s), then serves the real identity. */
@@ -378,7 +413,12 @@ export async function runScenario(
     const behaviour = scenario.api ?? "real";
     if (behaviour === "closed") apiUrl = `${CLOSED_URL}/latest`;
     else if (behaviour === "upper-case-scheme") apiUrl = adapter.url.replace(/^http:/, "HTTP:");
-    else if (behaviour === "redirect") {
+    else if (behaviour === "trickle") {
+      const trickle = await startTrickleApi(api);
+      stops.push(() => trickle.close());
+      apiUrl = `${trickle.url}/latest`;
+      volatile.push([trickle.url, "<canned>"]);
+    } else if (behaviour === "redirect") {
       const canned = await startCanned(
         { status: 302, body: "", headers: { Location: `${adapter.url}/activate?name=redirected` } },
         api,
@@ -533,6 +573,7 @@ export async function runScenario(
     if (scenario.baked) script = bakedScript(shell, apiUrl, machine.dir);
 
     let run: { code: number; stdout: string; stderr: string };
+    const started = Date.now();
     if (shell === "sh") run = await runProcess("bash", [script, ...args], env);
     else {
       if (!pwsh) throw new Error("pwsh is not installed (.ci/install-powershell.sh installs it)");
@@ -550,6 +591,7 @@ export async function runScenario(
         env,
       );
     }
+    const seconds = (Date.now() - started) / 1000;
     for (const stop of stops.splice(0)) await stop();
 
     const tokenArg = args.includes("--token") ? args[args.indexOf("--token") + 1] : undefined;
@@ -573,6 +615,7 @@ export async function runScenario(
       proxied,
       leftovers: listAll(tmp),
       leaks: secrets.filter((s) => printed.includes(s)),
+      seconds,
       volatile,
     };
   } finally {
