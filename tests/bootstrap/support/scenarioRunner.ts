@@ -15,6 +15,7 @@ import * as zlib from "node:zlib";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { startApiAdapter, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm } from "../../../local/fakeSsm";
+import { startLocalLeaseTable } from "../../../local/leaseTable";
 import { buildLinuxUserData, buildWindowsUserData } from "../../../components/userData";
 import { realIdentity, startFakeImds } from "./fakeImds";
 import { CLOSED_URL, REGION, ROOT, SUPPORT, handlerEnv, loadHandler, newMachine } from "./harness";
@@ -129,8 +130,10 @@ export async function startWorld(): Promise<World> {
     region: REGION,
     iamRoles: [handlerEnv("").MANAGED_INSTANCE_ROLE_NAME],
   });
+  // The handler leases names in DynamoDB: a local table, or it would call AWS (and answer 500).
+  const leases = await startLocalLeaseTable();
   const handler = await loadHandler({
-    ...handlerEnv(ssm.url),
+    ...handlerEnv(ssm.url, leases),
     ALLOWED_TAGS: JSON.stringify(WORLD_ALLOWED_TAGS),
   });
   // The handler logs one JSON line per request (CloudWatch in Lambda); here it would bury the
@@ -148,6 +151,7 @@ export async function startWorld(): Promise<World> {
     close: async () => {
       console.log = consoleLog;
       await ssm.close();
+      await leases.close();
       fs.rmSync(key.home, { recursive: true, force: true });
     },
   };
