@@ -68,7 +68,7 @@ Endpoints and overrides (environment only):
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
-  HF_LOCK_FILE           one-run-at-a-time lock (Linux only; default: beside the registration file)
+  HF_LOCK_FILE           one-run-at-a-time lock (default: beside the registration file)
   HF_ALLOW_HTTP          1: allow http:// off loopback (default: https only)
 
 Exit codes:
@@ -423,6 +423,35 @@ function Get-RegisteredId {
   return $null
 }
 
+# One run at a time (two would spend two activations); check registration once locked. The
+# lock is the file opened with FileShare.None: Windows refuses a second open while the first
+# handle lives, and .NET on Linux takes flock(LOCK_EX) for it (so it also excludes
+# register.sh). The handle closes in the finally block below, or with the process.
+$LockFile = EnvOr 'HF_LOCK_FILE' ([IO.Path]::Combine([IO.Path]::GetDirectoryName($RegistrationFile), 'hybrid-fleet-register.lock'))
+$Lock = $null
+function Open-Lock {
+  try {
+    return [IO.File]::Open($LockFile, [IO.FileMode]::OpenOrCreate, [IO.FileAccess]::ReadWrite, [IO.FileShare]::None)
+  } catch {
+    $ex = $_.Exception
+    while ($ex.InnerException -and -not ($ex -is [IO.IOException] -or $ex -is [UnauthorizedAccessException])) { $ex = $ex.InnerException }
+    # Held by another run: only a sharing violation, not a missing folder or a denied path.
+    if ($ex -is [IO.IOException] -and -not ($ex -is [IO.DirectoryNotFoundException] -or $ex -is [IO.PathTooLongException] -or $ex -is [IO.FileNotFoundException])) { return $null }
+    Fail $E_USAGE "cannot open the lock file $(OneLine $LockFile) (HF_LOCK_FILE)"
+  }
+}
+try { [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName([IO.Path]::GetFullPath($LockFile))) } catch { }
+$Lock = Open-Lock
+if ($null -eq $Lock) {
+  Write-Log "another run holds $LockFile; waiting up to ${TimeLimit}s"
+  $lockClock = [Diagnostics.Stopwatch]::StartNew()
+  while ($null -eq $Lock) {
+    if ($lockClock.Elapsed.TotalSeconds -ge $TimeLimit) { Fail $E_UNAVAILABLE "another run still holds $LockFile after ${TimeLimit}s" }
+    [Threading.Thread]::Sleep(200)
+    $Lock = Open-Lock
+  }
+}
+
 $Service = 'AmazonSSMAgent'
 # Leave the agent as it was found: a failure after stopping a running agent starts it again
 # (the finally block at the end).
@@ -562,7 +591,11 @@ $attempt = 0
 $clock = [Diagnostics.Stopwatch]::StartNew()
 while ($true) {
   $attempt++
-  $res = Invoke-Http 'GET' "$ApiUrl/activate?$Query" $ApiHeaders 30
+  # Each attempt gets at most 30 s and never more than what is left of -MaxTime.
+  $budget = $TimeLimit - [int][Math]::Floor($clock.Elapsed.TotalSeconds)
+  if ($budget -gt 30) { $budget = 30 }
+  if ($budget -lt 1) { $budget = 1 }
+  $res = Invoke-Http 'GET' "$ApiUrl/activate?$Query" $ApiHeaders $budget
   $status = '{0:D3}' -f $res.Status
   $body = $res.Body
   if ($status -eq '200') { break }
@@ -707,6 +740,7 @@ Fail $E_UNCONFIRMED "no mi- ID in $RegistrationFile after registering"
   [Console]::Error.WriteLine("register.ps1: error: unexpected: $(OneLine $_.Exception.Message)")
   exit 1
 } finally {
+  if ($Lock) { $Lock.Dispose() }
   if ($ServiceStopped -and $ServiceWasActive) {
     Write-Log "starting the SSM agent service ($Service) again, as it was running before this run"
     [void](Invoke-ServiceCtl 'start')

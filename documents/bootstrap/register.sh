@@ -71,7 +71,7 @@ Endpoints and overrides (environment only):
   HF_ARCH                machine architecture (default: uname -m or PROCESSOR_ARCHITECTURE)
   HF_BACKOFF_BASE_MS     first retry delay ceiling in milliseconds (default 1000)
   HF_BACKOFF_CAP_MS      largest retry delay ceiling in milliseconds (default 20000)
-  HF_LOCK_FILE           one-run-at-a-time lock (Linux only; default: beside the registration file)
+  HF_LOCK_FILE           one-run-at-a-time lock (default: beside the registration file)
   HF_ALLOW_HTTP          1: allow http:// off loopback (default: https only)
 
 Exit codes:
@@ -383,10 +383,10 @@ registered_id() {
 LOCK_FILE=${HF_LOCK_FILE:-${REGISTRATION_FILE%/*}/hybrid-fleet-register.lock}
 command -v flock >/dev/null 2>&1 || fail "$E_PREREQ" "required tool flock is not installed (util-linux)" # (Linux only)
 mkdir -p -- "${LOCK_FILE%/*}" 2>/dev/null || true
-exec 9>>"$LOCK_FILE" || fail "$E_USAGE" "cannot open the lock file $(one_line "$LOCK_FILE") (HF_LOCK_FILE)" # (Linux only)
+exec 9>>"$LOCK_FILE" || fail "$E_USAGE" "cannot open the lock file $(one_line "$LOCK_FILE") (HF_LOCK_FILE)"
 if ! flock -n 9; then
-  log "another register.sh run holds $LOCK_FILE; waiting up to ${MAX_TIME}s" # (Linux only)
-  flock -w "$MAX_TIME" 9 || fail "$E_UNAVAILABLE" "another register.sh run still holds $LOCK_FILE after ${MAX_TIME}s" # (Linux only)
+  log "another run holds $LOCK_FILE; waiting up to ${MAX_TIME}s"
+  flock -w "$MAX_TIME" 9 || fail "$E_UNAVAILABLE" "another run still holds $LOCK_FILE after ${MAX_TIME}s"
 fi
 
 if [[ $FORCE != 1 ]] && existing=$(registered_id); then

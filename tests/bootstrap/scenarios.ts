@@ -44,6 +44,8 @@ function canned(status: number, body: string): Scenario["api"] {
 }
 
 const onPrem = { HF_TOKEN: GOOD_TOKEN };
+/** --max-time of the trickling-API row: its run must end within this plus a slack. */
+const TRICKLE_MAX_TIME = 3;
 const IMDS_FULL = [
   "PUT /latest/api/token 200",
   "GET /latest/dynamic/instance-identity/document 200",
@@ -272,6 +274,20 @@ export const SCENARIOS: readonly Scenario[] = [
     env: onPrem,
     inject: [{ status: 503, retryAfter: 5 }],
     expect: stopped(7, [{ status: 503 }], /unavailable after 1 attempts in \d+s \(last HTTP 503\)/),
+  },
+  {
+    // A slow server once held one attempt 30 s past --max-time: each request gets what is
+    // left of it. One attempt, so that a zero backoff draw cannot add a second request.
+    title: "an API answer trickling in is cut at --max-time",
+    args: ["--name", "web-trickle", "--max-time", String(TRICKLE_MAX_TIME), "--max-attempts", "1"],
+    env: onPrem,
+    api: "trickle",
+    expect: {
+      ...stopped(7, [{ status: 200 }], /unavailable after 1 attempts in \d+s \(last HTTP 000\)/),
+      // Script start-up (pwsh takes a CPU-second, more on a loaded machine) plus slack; the
+      // unbounded request took 30 s.
+      withinSeconds: TRICKLE_MAX_TIME + 20,
+    },
   },
   {
     title: "retries network errors (nothing listening), then gives up",

@@ -38,6 +38,8 @@ export type ApiBehaviour =
   | "redirect"
   /** The API URL with its scheme upper-cased (`HTTP://…`). */
   | "upper-case-scheme"
+  /** A 200 whose body trickles in one byte a second for 60 s: only a time bound ends it. */
+  | "trickle"
   /** Every request gets this answer. */
   | { readonly canned: CannedAnswer };
 
@@ -95,6 +97,11 @@ export interface Expectation {
   readonly installer?: readonly string[];
   /** Hosts asked of the HTTPS proxy (CONNECT host:port). */
   readonly proxied?: readonly string[];
+  /**
+   * The run, from start to exit, takes at most this many seconds (a generous bound, stated
+   * relative to the row's --max-time; omitted: not compared).
+   */
+  readonly withinSeconds?: number;
 }
 
 /** One row of the table. */

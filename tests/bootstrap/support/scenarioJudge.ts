@@ -60,6 +60,12 @@ export function observed(expect: Expectation, obs: Observation): Record<string, 
   if (expect.download) out.download = obs.downloads;
   if (expect.installer) out.installer = obs.installerCalls;
   if (expect.proxied) out.proxied = obs.proxied;
+  if (expect.withinSeconds !== undefined) {
+    out.withinSeconds =
+      obs.seconds <= expect.withinSeconds
+        ? expect.withinSeconds
+        : `took ${obs.seconds.toFixed(1)}s, more than ${expect.withinSeconds}s`;
+  }
   return out;
 }
 
@@ -79,6 +85,7 @@ export function expected(expect: Expectation, shell: Shell): Record<string, unkn
   if (expect.download) out.download = expect.download[shell] ? [expect.download[shell]] : [];
   if (expect.installer) out.installer = expect.installer.length ? [expect.installer] : [];
   if (expect.proxied) out.proxied = expect.proxied;
+  if (expect.withinSeconds !== undefined) out.withinSeconds = expect.withinSeconds;
   return out;
 }
 

@@ -15,6 +15,7 @@ import * as zlib from "node:zlib";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { startApiAdapter, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm } from "../../../local/fakeSsm";
+import { startLocalLeaseTable } from "../../../local/leaseTable";
 import { buildLinuxUserData, buildWindowsUserData } from "../../../components/userData";
 import { realIdentity, startFakeImds } from "./fakeImds";
 import { CLOSED_URL, REGION, ROOT, SUPPORT, handlerEnv, loadHandler, newMachine } from "./harness";
@@ -102,6 +103,8 @@ export interface Observation {
   readonly leftovers: readonly string[];
   /** Secrets (issued codes, bootstrap tokens) found in stdout or stderr. */
   readonly leaks: readonly string[];
+  /** Seconds from the script's start to its exit. */
+  readonly seconds: number;
   /** Run-specific text (ports, folders) to blank before comparing the two scripts' output. */
   readonly volatile: ReadonlyArray<readonly [string, string]>;
 }
@@ -127,8 +130,10 @@ export async function startWorld(): Promise<World> {
     region: REGION,
     iamRoles: [handlerEnv("").MANAGED_INSTANCE_ROLE_NAME],
   });
+  // The handler leases names in DynamoDB: a local table, or it would call AWS (and answer 500).
+  const leases = await startLocalLeaseTable();
   const handler = await loadHandler({
-    ...handlerEnv(ssm.url),
+    ...handlerEnv(ssm.url, leases),
     ALLOWED_TAGS: JSON.stringify(WORLD_ALLOWED_TAGS),
   });
   // The handler logs one JSON line per request (CloudWatch in Lambda); here it would bury the
@@ -146,6 +151,7 @@ export async function startWorld(): Promise<World> {
     close: async () => {
       console.log = consoleLog;
       await ssm.close();
+      await leases.close();
       fs.rmSync(key.home, { recursive: true, force: true });
     },
   };
@@ -207,6 +213,39 @@ async function startCanned(
       res.end(Buffer.from(answer.body, "latin1"));
     }),
   );
+}
+
+/** An API answering 200 whose body trickles in one byte a second for 60 s, recording requests. */
+async function startTrickleApi(records: ApiRecord[]): Promise<Local> {
+  const body = "x".repeat(60);
+  const timers = new Set<NodeJS.Timeout>();
+  const local = await listen(
+    http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      records.push({
+        status: 200,
+        name: url.searchParams.get("name") ?? undefined,
+        tags: tagsOf(Object.fromEntries(url.searchParams)),
+        identity: identityOf(req.headers as Record<string, unknown>),
+      });
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+      let sent = 0;
+      const tick = (): void => {
+        if (res.destroyed) return;
+        res.write(body[sent++]);
+        if (sent === body.length) res.end();
+        else timers.add(setTimeout(tick, 1000));
+      };
+      tick();
+    }),
+  );
+  return {
+    url: local.url,
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      await local.close();
+    },
+  };
 }
 
 /** An IMDS whose token answer trickles in one byte a second (8 s), then serves the real identity. */
@@ -378,7 +417,12 @@ export async function runScenario(
     const behaviour = scenario.api ?? "real";
     if (behaviour === "closed") apiUrl = `${CLOSED_URL}/latest`;
     else if (behaviour === "upper-case-scheme") apiUrl = adapter.url.replace(/^http:/, "HTTP:");
-    else if (behaviour === "redirect") {
+    else if (behaviour === "trickle") {
+      const trickle = await startTrickleApi(api);
+      stops.push(() => trickle.close());
+      apiUrl = `${trickle.url}/latest`;
+      volatile.push([trickle.url, "<canned>"]);
+    } else if (behaviour === "redirect") {
       const canned = await startCanned(
         { status: 302, body: "", headers: { Location: `${adapter.url}/activate?name=redirected` } },
         api,
@@ -533,6 +577,7 @@ export async function runScenario(
     if (scenario.baked) script = bakedScript(shell, apiUrl, machine.dir);
 
     let run: { code: number; stdout: string; stderr: string };
+    const started = Date.now();
     if (shell === "sh") run = await runProcess("bash", [script, ...args], env);
     else {
       if (!pwsh) throw new Error("pwsh is not installed (.ci/install-powershell.sh installs it)");
@@ -550,6 +595,7 @@ export async function runScenario(
         env,
       );
     }
+    const seconds = (Date.now() - started) / 1000;
     for (const stop of stops.splice(0)) await stop();
 
     const tokenArg = args.includes("--token") ? args[args.indexOf("--token") + 1] : undefined;
@@ -573,6 +619,7 @@ export async function runScenario(
       proxied,
       leftovers: listAll(tmp),
       leaks: secrets.filter((s) => printed.includes(s)),
+      seconds,
       volatile,
     };
   } finally {
