@@ -61,16 +61,27 @@ describe("bootstrap scenarios: one table, register.sh and register.ps1", functio
         runs.set(keyOf(s, shell), promise);
       }
     }
+    // Rows proving themselves with the EC2 document all ask for the fixture's instance ID as
+    // the same caller: run concurrently, the name lease answers the older request 409 ("a newer
+    // request ... superseded this one"), as it would for two runs on one instance. One at a time.
+    let ec2Queue: Promise<unknown> = Promise.resolve();
+    const usesEc2Identity = (s: Scenario): boolean => s.imds !== undefined && s.imds !== "none";
     void pool(SCENARIOS, PARALLEL, async (s) => {
-      // One script after the other: both ask the same API for the same name.
-      for (const shell of shellsOf(s, !!pwsh || ci)) {
-        const done = settle.get(keyOf(s, shell)) as (r: Observation | Error) => void;
-        try {
-          done(await runScenario(world as World, s, shell, pwsh));
-        } catch (e) {
-          done(e as Error);
+      const runBoth = async (): Promise<void> => {
+        // One script after the other: both ask the same API for the same name.
+        for (const shell of shellsOf(s, !!pwsh || ci)) {
+          const done = settle.get(keyOf(s, shell)) as (r: Observation | Error) => void;
+          try {
+            done(await runScenario(world as World, s, shell, pwsh));
+          } catch (e) {
+            done(e as Error);
+          }
         }
-      }
+      };
+      if (!usesEc2Identity(s)) return runBoth();
+      const turn = ec2Queue.then(runBoth);
+      ec2Queue = turn.catch(() => undefined);
+      return turn;
     }).then(() =>
       console.log(
         `  bootstrap scenarios: ${SCENARIOS.length} rows, ${runs.size} runs in ${Math.round((Date.now() - started) / 1000)}s`,
