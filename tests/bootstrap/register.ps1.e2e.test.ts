@@ -7,9 +7,7 @@
  * saying so (.ci/install-powershell.sh installs it).
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   CLOSED_URL,
@@ -17,6 +15,7 @@ import {
   ROOT,
   SUPPORT,
   newMachine,
+  runCollected,
   startLocalStack,
   type LocalStack,
   type RunResult,
@@ -31,36 +30,23 @@ function runPs1(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      pwsh,
-      [
-        "-NoProfile",
-        "-NonInteractive",
-        "-File",
-        path.join(SUPPORT, "pwsh-shim.ps1"),
-        REGISTER_PS1,
-        ...args,
-      ],
-      {
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: os.tmpdir(),
-          POWERSHELL_TELEMETRY_OPTOUT: "1",
-          POWERSHELL_UPDATECHECK: "Off",
-          DOTNET_CLI_TELEMETRY_OPTOUT: "1",
-          ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCollected(
+    pwsh,
+    [
+      "-NoProfile",
+      "-NonInteractive",
+      "-File",
+      path.join(SUPPORT, "pwsh-shim.ps1"),
+      REGISTER_PS1,
+      ...args,
+    ],
+    {
+      POWERSHELL_TELEMETRY_OPTOUT: "1",
+      POWERSHELL_UPDATECHECK: "Off",
+      DOTNET_CLI_TELEMETRY_OPTOUT: "1",
+      ...env,
+    },
+  );
 }
 
 describe("register.ps1 end to end (real handler, fake SSM, fake agent)", function () {

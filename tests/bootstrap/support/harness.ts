@@ -194,9 +194,21 @@ export function runScript(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<RunResult> {
+  // --norc: bash reads ~/.bashrc when its stdin is a socket (Node's pipes), even non-interactively.
+  return runCollected("bash", ["--norc", script, ...args], env);
+}
+
+/**
+ * Runs `command ...args` with exactly `env` (plus PATH/HOME), collecting its output, without
+ * blocking the event loop.
+ */
+export function runCollected(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    // --norc: bash reads ~/.bashrc when its stdin is a socket (Node's pipes), even non-interactively.
-    const child = spawn("bash", ["--norc", script, ...args], {
+    const child = spawn(command, args, {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
