@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bundleFunction } from "../components/bundle";
+import { bundleFunction } from "../components/shared/bundle";
 
 export const title = "activation handler bundle size and cold init";
 

@@ -21,7 +21,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/throttledResponse";
+import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/activation/throttledResponse";
 import {
   GOOD_TOKEN,
   REGISTER_SH,

@@ -11,7 +11,7 @@ import {
   BUILTIN_INVENTORY_TYPES,
   glueTableSpec,
   savedQueries,
-} from "../components/complianceSync.sql";
+} from "../components/sync/complianceSync.sql";
 import { FleetMachine, writeSyncFolder } from "../tests/fixtures/sync/generate";
 import { ACCOUNT_A, ACCOUNT_B, EXAMPLE_FLEET, PREFIX } from "../tests/fixtures/sync/fleet";
 import { SyncDuckdb } from "../tests/compliance/syncDuckdb";

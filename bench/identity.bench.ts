@@ -8,7 +8,7 @@ import { verify, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-import { LAMBDA_BUILD_OPTIONS } from "../components/bundle";
+import { LAMBDA_BUILD_OPTIONS } from "../components/shared/bundle";
 import { verifyInstanceIdentity, type SignatureKind } from "../identity/verify";
 
 export const title = "identity verifier bundle size and verification cost";

@@ -4,10 +4,10 @@
  * all checked by one definition.
  */
 import { z } from "zod";
-import { ActivationApiArgsSchema } from "./activationApi.schema";
-import { strictObject } from "./argsSchema";
-import { ComplianceControlsArgsSchema } from "./complianceControls.schema";
-import { ComplianceSyncArgsSchema } from "./complianceSync.schema";
+import { ActivationApiArgsSchema } from "./activation/activationApi.schema";
+import { strictObject } from "./shared/argsSchema";
+import { ComplianceControlsArgsSchema } from "./compliance/complianceControls.schema";
+import { ComplianceSyncArgsSchema } from "./sync/complianceSync.schema";
 
 /** `shape` without `keys`: HybridFleet supplies those itself. */
 function without<S extends Record<string, z.ZodType>, K extends keyof S>(

@@ -1,20 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AllowedTag } from "../functions/activation/config";
 import type { BootstrapTokenGrant } from "../functions/activation/tokens";
-import { ActivationApi, validateActivationApiArgs, type ActivationApiArgs } from "./activationApi";
-import { formatPath, schemaProblems } from "./argsSchema";
+import {
+  ActivationApi,
+  validateActivationApiArgs,
+  type ActivationApiArgs,
+} from "./activation/activationApi";
+import { formatPath, schemaProblems } from "./shared/argsSchema";
 import { HybridFleetArgsSchema } from "./hybridFleet.schema";
-import { ArgumentError } from "./errors";
+import { ArgumentError } from "./shared/errors";
 import {
   ComplianceControls,
   validateComplianceControlsArgs,
   type ComplianceControlsArgs,
-} from "./complianceControls";
+} from "./compliance/complianceControls";
 import {
   ComplianceSync,
   resolveComplianceSyncArgs,
   type ComplianceSyncArgs,
-} from "./complianceSync";
+} from "./sync/complianceSync";
 
 /** What {@link HybridFleet} passes to its ComplianceControls besides the shared tags. */
 export type FleetComplianceArgs = Omit<

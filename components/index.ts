@@ -7,12 +7,12 @@ export {
   validateActivationApiArgs,
   LOG_RETENTION_DAYS,
   STAGE_NAME,
-} from "./activationApi";
-export type { ActivationApiArgs } from "./activationApi";
+} from "./activation/activationApi";
+export type { ActivationApiArgs } from "./activation/activationApi";
 export { HybridFleet, validateHybridFleetArgs } from "./hybridFleet";
 export type { HybridFleetArgs } from "./hybridFleet";
-export { ArgumentError } from "./errors";
-export * as policies from "./policies";
+export { ArgumentError } from "./shared/errors";
+export * as policies from "./shared/policies";
 export type { BootstrapTokenGrant } from "../functions/activation/tokens";
 export { hashToken, newToken } from "../functions/activation/tokens";
 export type { AllowedTag } from "../functions/activation/config";
@@ -22,10 +22,10 @@ export {
   resolveComplianceSyncArgs,
   complianceSyncWarnings,
   dataLifecycleRules,
-} from "./complianceSync";
-export type { ComplianceSyncArgs } from "./complianceSync";
-export * as complianceSyncSql from "./complianceSync.sql";
-export * as complianceSyncPolicies from "./complianceSync.policies";
+} from "./sync/complianceSync";
+export type { ComplianceSyncArgs } from "./sync/complianceSync";
+export * as complianceSyncSql from "./sync/complianceSync.sql";
+export * as complianceSyncPolicies from "./sync/complianceSync.policies";
 export {
   ComplianceControls,
   COMPLIANCE_CONTROLS_TYPE,
@@ -35,7 +35,7 @@ export {
   documentParameters,
   loadFleetDocuments,
   outputWritePolicy,
-} from "./complianceControls";
+} from "./compliance/complianceControls";
 export type {
   ComplianceControlsArgs,
   ComplianceControlsConfig,
@@ -45,19 +45,19 @@ export type {
   InventorySettings,
   AgentPlatformSettings,
   ScannerPlatformSettings,
-} from "./complianceControls";
-export * as ssmDocuments from "./ssmDocumentValidator";
+} from "./compliance/complianceControls";
+export * as ssmDocuments from "./compliance/ssmDocumentValidator";
 // The argument schemas (zod) the components validate with, for stacks that read their own config.
 export {
   ActivationApiArgsSchema,
   AllowedTagsSchema,
   BootstrapTokenGrantsSchema,
-} from "./activationApi.schema";
+} from "./activation/activationApi.schema";
 export {
   ComplianceControlsArgsSchema,
   ComplianceControlsConfigSchema,
-} from "./complianceControls.schema";
-export { ComplianceSyncArgsSchema, InventoryTypeSpecSchema } from "./complianceSync.schema";
+} from "./compliance/complianceControls.schema";
+export { ComplianceSyncArgsSchema, InventoryTypeSpecSchema } from "./sync/complianceSync.schema";
 export { HybridFleetArgsSchema } from "./hybridFleet.schema";
-export { formatPath, schemaProblems } from "./argsSchema";
-export type { SchemaProblem } from "./argsSchema";
+export { formatPath, schemaProblems } from "./shared/argsSchema";
+export type { SchemaProblem } from "./shared/argsSchema";

@@ -13,7 +13,7 @@
  * 1. add one entry to {@link STACK_CONFIG_KEYS} below: a zod schema with `.default(…)` and
  *    `.describe(…)`. Reuse the component argument's schema when there is one
  *    (`ActivationApiArgsSchema.shape.x.unwrap()`); a structured value is a `strictObject(…)`
- *    (components/argsSchema.ts) or a list of them, never a string to parse;
+ *    (components/shared/argsSchema.ts) or a list of them, never a string to parse;
  * 2. pass it on in `toFleetArgs` (config/stackConfig.ts); if the component argument has
  *    another name, add the pair to `CONFIG_KEY_FOR` there so the component's errors name the key;
  * 3. a new component argument also goes into its `XArgs` interface and `XArgsSchema`
@@ -25,10 +25,10 @@ import {
   ActivationApiArgsSchema,
   AllowedTagsSchema,
   BootstrapTokenGrantsSchema,
-} from "../components/activationApi.schema";
-import { strictObject, wholeNumber } from "../components/argsSchema";
-import { ComplianceControlsConfigSchema } from "../components/complianceControls.schema";
-import { InventoryTypeSpecSchema } from "../components/complianceSync.schema";
+} from "../components/activation/activationApi.schema";
+import { strictObject, wholeNumber } from "../components/shared/argsSchema";
+import { ComplianceControlsConfigSchema } from "../components/compliance/complianceControls.schema";
+import { InventoryTypeSpecSchema } from "../components/sync/complianceSync.schema";
 
 /** The Pulumi project name: config keys live in this namespace. */
 export const PROJECT = "ssm-hybrid-fleet";

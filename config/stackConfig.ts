@@ -4,8 +4,8 @@
  * what it allows, so a typo fails `pulumi preview` with a clear message instead of a
  * half-built stack.
  */
-import { formatPath, schemaProblems, type SchemaProblem } from "../components/argsSchema";
-import { ArgumentError } from "../components/errors";
+import { formatPath, schemaProblems, type SchemaProblem } from "../components/shared/argsSchema";
+import { ArgumentError } from "../components/shared/errors";
 import { validateHybridFleetArgs, type HybridFleetArgs } from "../components/hybridFleet";
 import {
   PROJECT,

@@ -4,7 +4,7 @@
  * start in-process.
  */
 import { hashToken, newToken } from "../functions/activation/tokens";
-import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/throttledResponse";
+import { THROTTLED_RETRY_AFTER_SECONDS } from "../components/activation/throttledResponse";
 import { startApiAdapter, type ApiThrottle, type ProxyHandler } from "./apiAdapter";
 import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "./fakeSsm";
 import { startLocalLeaseTable, type LocalLeaseTable } from "./leaseTable";

@@ -7,8 +7,8 @@
  * validator the stack program uses.
  */
 import * as YAML from "yaml";
-import { formatPath, schemaProblems } from "../components/argsSchema";
-import { BootstrapTokenGrantSchema } from "../components/activationApi.schema";
+import { formatPath, schemaProblems } from "../components/shared/argsSchema";
+import { BootstrapTokenGrantSchema } from "../components/activation/activationApi.schema";
 import { parseTokenGrants } from "../functions/activation/config";
 import { hashToken, newToken } from "../functions/activation/tokens";
 

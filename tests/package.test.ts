@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { buildSync } from "esbuild";
-import { LAMBDA_BUILD_OPTIONS, LAMBDA_BUNDLE_BUDGET_BYTES } from "../components/bundle";
+import { LAMBDA_BUILD_OPTIONS, LAMBDA_BUNDLE_BUDGET_BYTES } from "../components/shared/bundle";
 import { consumerLockfile } from "./support/consumerLockfile";
 import {
   CONSUMER_TIMEOUT_MS,

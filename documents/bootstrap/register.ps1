@@ -13,7 +13,7 @@ $ProgressPreference = 'SilentlyContinue'
 $Argv = @($args)
 $Work = $null
 
-# Filled in by components/userData.ts; -ApiUrl or HF_API_URL take precedence.
+# Filled in by components/activation/userData.ts; -ApiUrl or HF_API_URL take precedence.
 $BakedApiUrl = ''
 
 # Retry policy, identical to register.sh.

@@ -12,7 +12,7 @@ set -euo pipefail
 # Byte semantics for the JSON scanner and URL encoder, whatever the machine's locale.
 export LC_ALL=C
 
-# Filled in by components/userData.ts; --api-url or HF_API_URL take precedence.
+# Filled in by components/activation/userData.ts; --api-url or HF_API_URL take precedence.
 readonly BAKED_API_URL=''
 
 # Retry policy. bench/burst.bench.ts reads these lines, so keep `readonly NAME=integer`.

@@ -2,7 +2,7 @@
  * stripCommentLines: whole-line comments go, code and here-documents stay byte for byte.
  */
 import { strict as assert } from "node:assert";
-import { stripCommentLines } from "../../components/stripComments";
+import { stripCommentLines } from "../../components/activation/stripComments";
 
 describe("stripCommentLines", () => {
   it("bash: drops whole-line comments but keeps the shebang, code, trailing comments and heredocs", () => {

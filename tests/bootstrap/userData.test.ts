@@ -15,8 +15,8 @@ import {
   apiUrlProblem,
   buildLinuxUserData,
   buildWindowsUserData,
-} from "../../components/userData";
-import { stripCommentLines } from "../../components/stripComments";
+} from "../../components/activation/userData";
+import { stripCommentLines } from "../../components/activation/stripComments";
 import { findPwsh } from "./support/scenarioRunner";
 
 const URL = "https://abc123defg.execute-api.eu-west-1.amazonaws.com/latest";

@@ -16,7 +16,7 @@ import {
   glueTableSpec,
   savedQueries,
   sqlString,
-} from "../../components/complianceSync.sql";
+} from "../../components/sync/complianceSync.sql";
 import { isoDaysAgo, machineFiles, writeSyncFolder } from "../fixtures/sync/generate";
 import { ACCOUNT_A, ACCOUNT_B, EXAMPLE_FLEET, PREFIX } from "../fixtures/sync/fleet";
 import { Row, SyncDuckdb, projectedLocations } from "./syncDuckdb";

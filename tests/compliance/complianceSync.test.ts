@@ -48,8 +48,8 @@ function installMocksCapturingOptions(): void {
   };
 }
 
-type Module = typeof import("../../components/complianceSync");
-type Sql = typeof import("../../components/complianceSync.sql");
+type Module = typeof import("../../components/sync/complianceSync");
+type Sql = typeof import("../../components/sync/complianceSync.sql");
 let mod: Module;
 let sql: Sql;
 
@@ -78,8 +78,8 @@ function child(name: string, type: string, childName: string): RecordedResource 
 /** Waits until Pulumi has registered everything the component started. */
 async function build(
   name: string,
-  args: import("../../components/complianceSync").ComplianceSyncArgs,
-): Promise<import("../../components/complianceSync").ComplianceSync> {
+  args: import("../../components/sync/complianceSync").ComplianceSyncArgs,
+): Promise<import("../../components/sync/complianceSync").ComplianceSync> {
   const c = new mod.ComplianceSync(name, args);
   await unwrap(
     pulumi
@@ -110,12 +110,12 @@ const BUILTIN_TABLES = [
 describe("ComplianceSync component (mocks)", () => {
   before(async () => {
     installMocksCapturingOptions();
-    mod = await import("../../components/complianceSync");
-    sql = await import("../../components/complianceSync.sql");
+    mod = await import("../../components/sync/complianceSync");
+    sql = await import("../../components/sync/complianceSync.sql");
   });
 
   describe("defaults: SSE-S3, one region, this account", () => {
-    let c: import("../../components/complianceSync").ComplianceSync;
+    let c: import("../../components/sync/complianceSync").ComplianceSync;
     before(async () => {
       c = await build("fleet", {});
     });
@@ -664,7 +664,7 @@ describe("ComplianceSync component (mocks)", () => {
   describe("the user's own KMS key", () => {
     const USER_KEY =
       "arn:aws:kms:ap-southeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    let c: import("../../components/complianceSync").ComplianceSync;
+    let c: import("../../components/sync/complianceSync").ComplianceSync;
     before(async () => {
       c = await build("byok", { kmsKeyArn: USER_KEY, retainDataOnDelete: false });
     });
@@ -696,69 +696,72 @@ describe("ComplianceSync component (mocks)", () => {
   });
 
   describe("validation", () => {
-    const cases: [string, import("../../components/complianceSync").ComplianceSyncArgs, string][] =
+    const cases: [
+      string,
+      import("../../components/sync/complianceSync").ComplianceSyncArgs,
+      string,
+    ][] = [
       [
-        [
-          "prefix with a leading slash",
-          { prefix: "/ssm" },
-          'prefix "/ssm" must be 1–256 characters of letters, digits, _ . - in /-separated segments, without leading or trailing /',
-        ],
-        [
-          "both key options",
-          { kmsKeyArn: "arn:aws:kms:x", createKmsKey: true },
-          "kmsKeyArn and createKmsKey are mutually exclusive: pass one or neither",
-        ],
-        [
-          "bad account",
-          { sourceAccountIds: ["12345"] },
-          'sourceAccountIds "12345" is not a 12-digit AWS account ID',
-        ],
-        [
-          "bad region",
-          { additionalSyncRegions: ["Sydney"] },
-          'additionalSyncRegions "Sydney" is not an AWS region like ap-southeast-2',
-        ],
-        [
-          "bad database",
-          { databaseName: "Fleet-DB" },
-          'databaseName "Fleet-DB" must match ^[a-z0-9_]{1,255}$',
-        ],
-        [
-          "cutoff too small",
-          { bytesScannedCutoffPerQuery: 1000 },
-          "bytesScannedCutoffPerQuery must be a whole number of bytes ≥ 10485760 (10 MB), got 1000",
-        ],
-        [
-          "stale days too short",
-          { staleComplianceDays: 3 },
-          "staleComplianceDays must be a whole number of days from 7 to 3650, got 3",
-        ],
-        [
-          "aws: tag key",
-          { modeTagKey: "aws:mode" },
-          'modeTagKey "aws:mode" must be a tag key: 1–128 letters, digits, spaces or _ . : / = + - @, not starting with aws:',
-        ],
-        [
-          "a fleet name that is not a tag value (it is spliced into SQL)",
-          { fleetName: "acme' OR '1'='1" },
-          `fleetName "acme' OR '1'='1" must be a tag value: 1–256 letters, digits, spaces or _ . : / = + - @`,
-        ],
-        [
-          "custom column colliding with a partition",
-          { customInventoryTypes: [{ typeName: "Custom:Av", columns: ["region"] }] },
-          'customInventoryTypes[0].columns "region" is reserved (partitions accountid, region, resourcetype; metadata resourceid, capturetime, schemaversion are added automatically)',
-        ],
-        [
-          "custom type shadowing a built-in table",
-          { customInventoryTypes: [{ typeName: "AWS:Tag", columns: ["x"] }] },
-          'customInventoryTypes has two types that map to table "aws_tag" (built-in types are AWS:ComplianceItem, AWS:ComplianceSummary, AWS:InstanceInformation, AWS:Tag, AWS:PatchSummary)',
-        ],
-        [
-          "custom type name",
-          { customInventoryTypes: [{ typeName: "Antivirus", columns: ["x"] }] },
-          'customInventoryTypes[0].typeName "Antivirus" must be AWS:<Name> or Custom:<Name> (letters, digits, _)',
-        ],
-      ];
+        "prefix with a leading slash",
+        { prefix: "/ssm" },
+        'prefix "/ssm" must be 1–256 characters of letters, digits, _ . - in /-separated segments, without leading or trailing /',
+      ],
+      [
+        "both key options",
+        { kmsKeyArn: "arn:aws:kms:x", createKmsKey: true },
+        "kmsKeyArn and createKmsKey are mutually exclusive: pass one or neither",
+      ],
+      [
+        "bad account",
+        { sourceAccountIds: ["12345"] },
+        'sourceAccountIds "12345" is not a 12-digit AWS account ID',
+      ],
+      [
+        "bad region",
+        { additionalSyncRegions: ["Sydney"] },
+        'additionalSyncRegions "Sydney" is not an AWS region like ap-southeast-2',
+      ],
+      [
+        "bad database",
+        { databaseName: "Fleet-DB" },
+        'databaseName "Fleet-DB" must match ^[a-z0-9_]{1,255}$',
+      ],
+      [
+        "cutoff too small",
+        { bytesScannedCutoffPerQuery: 1000 },
+        "bytesScannedCutoffPerQuery must be a whole number of bytes ≥ 10485760 (10 MB), got 1000",
+      ],
+      [
+        "stale days too short",
+        { staleComplianceDays: 3 },
+        "staleComplianceDays must be a whole number of days from 7 to 3650, got 3",
+      ],
+      [
+        "aws: tag key",
+        { modeTagKey: "aws:mode" },
+        'modeTagKey "aws:mode" must be a tag key: 1–128 letters, digits, spaces or _ . : / = + - @, not starting with aws:',
+      ],
+      [
+        "a fleet name that is not a tag value (it is spliced into SQL)",
+        { fleetName: "acme' OR '1'='1" },
+        `fleetName "acme' OR '1'='1" must be a tag value: 1–256 letters, digits, spaces or _ . : / = + - @`,
+      ],
+      [
+        "custom column colliding with a partition",
+        { customInventoryTypes: [{ typeName: "Custom:Av", columns: ["region"] }] },
+        'customInventoryTypes[0].columns "region" is reserved (partitions accountid, region, resourcetype; metadata resourceid, capturetime, schemaversion are added automatically)',
+      ],
+      [
+        "custom type shadowing a built-in table",
+        { customInventoryTypes: [{ typeName: "AWS:Tag", columns: ["x"] }] },
+        'customInventoryTypes has two types that map to table "aws_tag" (built-in types are AWS:ComplianceItem, AWS:ComplianceSummary, AWS:InstanceInformation, AWS:Tag, AWS:PatchSummary)',
+      ],
+      [
+        "custom type name",
+        { customInventoryTypes: [{ typeName: "Antivirus", columns: ["x"] }] },
+        'customInventoryTypes[0].typeName "Antivirus" must be AWS:<Name> or Custom:<Name> (letters, digits, _)',
+      ],
+    ];
     for (const [label, args, message] of cases) {
       it(`rejects ${label} with an exact message`, () => {
         assert.throws(() => mod.resolveComplianceSyncArgs("v", args), {

@@ -4,7 +4,7 @@
  * and how a count string becomes a number.
  */
 import { strict as assert } from "node:assert";
-import { countSql } from "../../components/complianceSync.sql";
+import { countSql } from "../../components/sync/complianceSync.sql";
 import { SyncDuckdb } from "./syncDuckdb";
 
 // 2026-03-01T10:00:00Z

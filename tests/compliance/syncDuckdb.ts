@@ -20,7 +20,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { GlueTableSpec } from "../../components/complianceSync.sql";
+import type { GlueTableSpec } from "../../components/sync/complianceSync.sql";
 
 /**
  * Trino's `from_iso8601_timestamp`: ISO 8601 only (`T` between date and time, optional

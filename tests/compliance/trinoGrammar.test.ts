@@ -9,7 +9,7 @@ import {
   SqlContext,
   complianceViews,
   savedQueries,
-} from "../../components/complianceSync.sql";
+} from "../../components/sync/complianceSync.sql";
 import { trinoParser } from "../support/trinoParser";
 
 const ACME: SqlContext = {

@@ -10,7 +10,7 @@ import {
   unwrap,
 } from "../support/pulumiMocks";
 
-type Mod = typeof import("../../components/activationApi");
+type Mod = typeof import("../../components/activation/activationApi");
 let mod: Mod;
 
 /** Waits until Pulumi has registered everything pending. */
@@ -32,7 +32,7 @@ describe("ActivationApi", () => {
 
   before(async () => {
     installMocks();
-    mod = await import("../../components/activationApi");
+    mod = await import("../../components/activation/activationApi");
     resetRecorded();
     api = new mod.ActivationApi("act", {
       fleetName: "acme-dev",
@@ -332,7 +332,8 @@ describe("ActivationApi", () => {
     assert.ok(linux.startsWith("#!/bin/bash"), linux.slice(0, 40));
     assert.ok(windows.startsWith("<powershell>"), windows.slice(0, 40));
     // The URL may sit inside a compressed payload; the builders' own tests unpack it.
-    const { buildLinuxUserData, buildWindowsUserData } = await import("../../components/userData");
+    const { buildLinuxUserData, buildWindowsUserData } =
+      await import("../../components/activation/userData");
     assert.equal(linux, buildLinuxUserData(url));
     assert.equal(windows, buildWindowsUserData(url));
   });

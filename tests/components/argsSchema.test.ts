@@ -3,9 +3,9 @@ import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "../support/pulumiMocks";
 
-type Schema = typeof import("../../components/argsSchema");
-type Activation = typeof import("../../components/activationApi");
-type Sync = typeof import("../../components/complianceSync");
+type Schema = typeof import("../../components/shared/argsSchema");
+type Activation = typeof import("../../components/activation/activationApi");
+type Sync = typeof import("../../components/sync/complianceSync");
 type Fleet = typeof import("../../components/hybridFleet");
 
 const TOKEN = {
@@ -34,9 +34,9 @@ describe("component argument schemas", () => {
 
   before(async () => {
     installMocks();
-    schema = await import("../../components/argsSchema");
-    activation = await import("../../components/activationApi");
-    sync = await import("../../components/complianceSync");
+    schema = await import("../../components/shared/argsSchema");
+    activation = await import("../../components/activation/activationApi");
+    sync = await import("../../components/sync/complianceSync");
     fleet = await import("../../components/hybridFleet");
   });
 

@@ -4,18 +4,18 @@
  */
 import * as assert from "node:assert/strict";
 import type { z } from "zod";
-import type { ActivationApiArgs } from "../../components/activationApi";
-import type { ActivationApiArgsSchema } from "../../components/activationApi.schema";
+import type { ActivationApiArgs } from "../../components/activation/activationApi";
+import type { ActivationApiArgsSchema } from "../../components/activation/activationApi.schema";
 import type {
   ComplianceControlsArgs,
   ComplianceControlsConfig,
-} from "../../components/complianceControls";
+} from "../../components/compliance/complianceControls";
 import type {
   ComplianceControlsArgsSchema,
   ComplianceControlsConfigSchema,
-} from "../../components/complianceControls.schema";
-import type { ComplianceSyncArgs } from "../../components/complianceSync";
-import type { ComplianceSyncArgsSchema } from "../../components/complianceSync.schema";
+} from "../../components/compliance/complianceControls.schema";
+import type { ComplianceSyncArgs } from "../../components/sync/complianceSync";
+import type { ComplianceSyncArgsSchema } from "../../components/sync/complianceSync.schema";
 import type { HybridFleetArgs } from "../../components/hybridFleet";
 import type { HybridFleetArgsSchema } from "../../components/hybridFleet.schema";
 

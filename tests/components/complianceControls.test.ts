@@ -11,8 +11,8 @@ import {
   unwrap,
 } from "../support/pulumiMocks";
 
-type Mod = typeof import("../../components/complianceControls");
-type Args = import("../../components/complianceControls").ComplianceControlsArgs;
+type Mod = typeof import("../../components/compliance/complianceControls");
+type Args = import("../../components/compliance/complianceControls").ComplianceControlsArgs;
 let mod: Mod;
 
 const ASSOCIATION = "aws:ssm/association:Association";
@@ -27,7 +27,9 @@ const AV_LINUX = {
 };
 
 async function build(
-  args: Partial<import("../../components/complianceControls").ComplianceControlsArgs> = {},
+  args: Partial<
+    import("../../components/compliance/complianceControls").ComplianceControlsArgs
+  > = {},
 ) {
   resetRecorded();
   const c = new mod.ComplianceControls("cc", {
@@ -62,7 +64,7 @@ const common = { maxConcurrency: "10%", maxErrors: "10%", syncCompliance: "AUTO"
 describe("ComplianceControls component", () => {
   before(async () => {
     installMocks();
-    mod = await import("../../components/complianceControls");
+    mod = await import("../../components/compliance/complianceControls");
   });
 
   it("creates exactly one report and one enforce association per control, plus inventory", async () => {
@@ -432,7 +434,7 @@ describe("ComplianceControls component", () => {
 describe("validateComplianceControlsArgs", () => {
   before(async () => {
     installMocks();
-    mod = await import("../../components/complianceControls");
+    mod = await import("../../components/compliance/complianceControls");
   });
 
   const base = { fleetName: "acme-prod", managedInstanceRoleName: "r" };

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { MissingOutputError, requireValue } from "../../components/requireValue";
+import { MissingOutputError, requireValue } from "../../components/shared/requireValue";
 import { installMocks, unwrap } from "../support/pulumiMocks";
 import { CONSUMER_TIMEOUT_MS, runOmitsInvokeUrlSpec } from "../support/runConsumerSpec";
 

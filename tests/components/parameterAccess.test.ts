@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { validateActivationApiArgs } from "../../components/activationApi";
+import { validateActivationApiArgs } from "../../components/activation/activationApi";
 import { loadFleetArgs } from "../../config/stackConfig";
 import {
   parameterArnPattern,
   parameterPrefixProblem,
   parameterReadDenyPolicy,
-} from "../../components/parameterAccess";
+} from "../../components/activation/parameterAccess";
 
 const SCOPE = { partition: "aws", region: "eu-west-1", accountId: "111122223333" };
 

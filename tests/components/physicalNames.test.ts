@@ -12,7 +12,7 @@ import {
   fleetPhysicalNames,
   physicalName,
   type NameRule,
-} from "../../components/physicalNames";
+} from "../../components/shared/physicalNames";
 import { allResources, installMocks, unwrap, type RecordedResource } from "../support/pulumiMocks";
 
 /** The input holding each resource type's own physical name, unique per account and region. */

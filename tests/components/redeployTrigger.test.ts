@@ -8,7 +8,7 @@ import {
   canonicalJson,
   redeploymentHash,
   type ApiDefinition,
-} from "../../components/redeployTrigger";
+} from "../../components/activation/redeployTrigger";
 import { installMocks, resourceNamed, unwrap, type RecordedResource } from "../support/pulumiMocks";
 
 /** The parts a deployment snapshots, as the mocks recorded their inputs. */
@@ -34,7 +34,7 @@ interface Built {
 
 async function build(name: string, extra: Record<string, unknown> = {}): Promise<Built> {
   installMocks();
-  const { ActivationApi } = await import("../../components/activationApi");
+  const { ActivationApi } = await import("../../components/activation/activationApi");
   const api = new ActivationApi(name, { fleetName: "acme", environment: "dev", ...extra });
   await unwrap(api.apiUrl);
   await new Promise((r) => setTimeout(r, 50));

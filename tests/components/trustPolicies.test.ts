@@ -4,7 +4,7 @@
  * condition the service does not send makes the role unassumable: both settings are tested.
  */
 import * as assert from "node:assert/strict";
-import { apiGatewayLoggingTrustPolicy, lambdaTrustPolicy } from "../../components/policies";
+import { apiGatewayLoggingTrustPolicy, lambdaTrustPolicy } from "../../components/shared/policies";
 import { ACCOUNT_ID, installMocks, resourceNamed, unwrap } from "../support/pulumiMocks";
 
 const withAccount = (service: string) => ({
@@ -38,7 +38,7 @@ describe("service trust policies and aws:SourceAccount", () => {
     extra: Record<string, boolean>,
   ): Promise<{ lambda: unknown; apiGateway: unknown }> {
     installMocks();
-    const { ActivationApi } = await import("../../components/activationApi");
+    const { ActivationApi } = await import("../../components/activation/activationApi");
     const api = new ActivationApi("trust", { fleetName: "acme", environment: "dev", ...extra });
     await unwrap(api.apiUrl);
     await new Promise((r) => setTimeout(r, 50));

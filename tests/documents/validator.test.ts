@@ -10,7 +10,7 @@ import {
   formatIssues,
   validateCommandDocument,
   validateDocumentName,
-} from "../../components/ssmDocumentValidator";
+} from "../../components/compliance/ssmDocumentValidator";
 
 const AWS_OWNED = path.join(__dirname, "..", "fixtures", "documents", "aws-owned");
 const OURS = path.join(__dirname, "..", "..", "documents");

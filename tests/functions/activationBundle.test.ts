@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { bundleFunction, LAMBDA_BUNDLE_BUDGET_BYTES } from "../../components/bundle";
+import { bundleFunction, LAMBDA_BUNDLE_BUDGET_BYTES } from "../../components/shared/bundle";
 import { hashToken } from "../../functions/activation/tokens";
 import { startFakeSsm, type FakeSsm } from "../../local/fakeSsm";
 import { startLocalLeaseTable, type LocalLeaseTable } from "../../local/leaseTable";

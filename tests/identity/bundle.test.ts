@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-import { LAMBDA_BUILD_OPTIONS } from "../../components/bundle";
+import { LAMBDA_BUILD_OPTIONS } from "../../components/shared/bundle";
 
 const ROOT = path.join(__dirname, "..", "..");
 

@@ -16,7 +16,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { startApiAdapter, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm } from "../../../local/fakeSsm";
 import { startLocalLeaseTable } from "../../../local/leaseTable";
-import { buildLinuxUserData, buildWindowsUserData } from "../../../components/userData";
+import { buildLinuxUserData, buildWindowsUserData } from "../../../components/activation/userData";
 import { realIdentity, startFakeImds } from "./fakeImds";
 import { CLOSED_URL, REGION, ROOT, SUPPORT, handlerEnv, loadHandler, newMachine } from "./harness";
 import { makeTestKey, signDetached, type TestKey } from "./testKeys";

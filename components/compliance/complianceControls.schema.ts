@@ -6,7 +6,7 @@
  * documents' parameter constraints are checked afterwards by the validator.
  */
 import { z } from "zod";
-import { intRange, pulumiInput, strictObject, wholeNumber } from "./argsSchema";
+import { intRange, pulumiInput, strictObject, wholeNumber } from "../shared/argsSchema";
 import { INVENTORY_PARAMETERS } from "./ssmDocumentValidator";
 
 /** Controls that have a report and an enforce association. */

@@ -4,25 +4,25 @@ import {
   parseAllowedTags,
   parseTokenGrants,
   type AllowedTag,
-} from "../functions/activation/config";
-import { LEASE_HASH_KEY, LEASE_TTL_ATTRIBUTE } from "../functions/activation/lease";
-import { wholeMatch, type BootstrapTokenGrant } from "../functions/activation/tokens";
+} from "../../functions/activation/config";
+import { LEASE_HASH_KEY, LEASE_TTL_ATTRIBUTE } from "../../functions/activation/lease";
+import { wholeMatch, type BootstrapTokenGrant } from "../../functions/activation/tokens";
 import { ActivationApiArgsSchema, LOG_RETENTION_DAYS } from "./activationApi.schema";
 import { activationLeasePolicy } from "./activationLease.policies";
-import { formatPath, schemaProblems } from "./argsSchema";
-import { bundleFunction } from "./bundle";
+import { formatPath, schemaProblems } from "../shared/argsSchema";
+import { bundleFunction } from "../shared/bundle";
 import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAccess";
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
-import { requireValue } from "./requireValue";
+import { requireValue } from "../shared/requireValue";
 import { throttledResponseParameters } from "./throttledResponse";
-import { ArgumentError } from "./errors";
+import { ArgumentError } from "../shared/errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
   activationFunctionPolicy,
   apiGatewayLoggingTrustPolicy,
   lambdaTrustPolicy,
   managedInstanceTrustPolicy,
-} from "./policies";
+} from "../shared/policies";
 
 export { LOG_RETENTION_DAYS };
 

@@ -8,20 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { ScriptLanguage, stripCommentLines } from "./stripComments";
+import { PACKAGE_ROOT } from "../shared/packageRoot";
 
 /** EC2 refuses user data longer than this many bytes (before base64). */
 export const USER_DATA_MAX_BYTES = 16384;
 
-/**
- * Where the scripts live in this package: `documents/bootstrap/` beside `components/` when
- * run from source, two levels up when compiled to `bin/components/` (tsc copies no scripts).
- */
-export const BOOTSTRAP_DIR =
-  [
-    path.join(__dirname, "..", "documents", "bootstrap"),
-    path.join(__dirname, "..", "..", "documents", "bootstrap"),
-  ].find((dir) => fs.existsSync(path.join(dir, "register.sh"))) ??
-  path.join(__dirname, "..", "documents", "bootstrap");
+/** Where the bootstrap scripts ship in this package (tsc copies no scripts into `bin/`). */
+export const BOOTSTRAP_DIR = path.join(PACKAGE_ROOT, "documents", "bootstrap");
 
 /** Options for {@link buildLinuxUserData} and {@link buildWindowsUserData}. */
 export interface UserDataOptions {

@@ -1,7 +1,7 @@
 /**
  * Finds this package's root folder, where `functions/`, `identity/` and `documents/` ship.
  *
- * Compiled code runs from `bin/components/`, source from `components/` (and test builds
+ * Compiled code runs from `bin/components/<capability>/`, source from `components/<capability>/` (and test builds
  * from `.test-build-*\/components/`), so a fixed `..` cannot serve all three; the nearest
  * folder holding a `package.json` can.
  */

@@ -6,7 +6,7 @@
  * ranges are checked afterwards by the resolver.
  */
 import { z } from "zod";
-import { pulumiInput, strictObject, wholeNumber } from "./argsSchema";
+import { pulumiInput, strictObject, wholeNumber } from "../shared/argsSchema";
 
 /** One custom inventory type to catalogue, with its attribute columns. */
 export const InventoryTypeSpecSchema = strictObject({

@@ -3,7 +3,7 @@
  * (`activationFunctionPolicy`): item-level reads and writes on its own table, nothing on
  * any other table, and deleting the activations it replaces.
  */
-import type { PolicyDocument } from "./policies";
+import type { PolicyDocument } from "../shared/policies";
 
 /** The DynamoDB actions the lease uses (conditional UpdateItem, DeleteItem on release). */
 export const LEASE_TABLE_ACTIONS = [

@@ -7,7 +7,11 @@
  * JSON that reaches AWS is byte-for-byte stable between previews.
  */
 
-import { denyInsecureTransport, type PolicyDocument, type PolicyStatement } from "./policies";
+import {
+  denyInsecureTransport,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../shared/policies";
 
 export type { PolicyDocument, PolicyStatement };
 

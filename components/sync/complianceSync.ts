@@ -5,10 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { createPrivateBucket } from "./privateBucket";
-import { fleetPhysicalNames } from "./physicalNames";
-import { ArgumentError } from "./errors";
-import { formatPath, schemaProblems } from "./argsSchema";
+import { createPrivateBucket } from "../shared/privateBucket";
+import { fleetPhysicalNames } from "../shared/physicalNames";
+import { ArgumentError } from "../shared/errors";
+import { formatPath, schemaProblems } from "../shared/argsSchema";
 import { ComplianceSyncArgsSchema } from "./complianceSync.schema";
 import {
   resultsBucketPolicy,

@@ -7,20 +7,21 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { formatPath, schemaProblems } from "./argsSchema";
+import { formatPath, schemaProblems } from "../shared/argsSchema";
 import {
   ASSOCIATION_SEVERITIES,
   CONTROL_NAMES,
   ComplianceControlsArgsSchema,
 } from "./complianceControls.schema";
-import { ArgumentError } from "./errors";
-import { denyInsecureTransport } from "./policies";
-import { createPrivateBucket } from "./privateBucket";
+import { ArgumentError } from "../shared/errors";
+import { denyInsecureTransport } from "../shared/policies";
+import { createPrivateBucket } from "../shared/privateBucket";
 import {
   formatIssues,
   INVENTORY_PARAMETERS,
   validateCommandDocument,
 } from "./ssmDocumentValidator";
+import { PACKAGE_ROOT } from "../shared/packageRoot";
 
 /** Type token of {@link ComplianceControls}; never change it (a rename needs an alias). */
 export const COMPLIANCE_CONTROLS_TYPE = "ssm-hybrid-fleet:compliance:ComplianceControls";
@@ -453,15 +454,9 @@ export interface FleetDocuments {
   readonly cis: { readonly content: string; readonly parameters: Record<string, unknown> };
 }
 
-/** Finds `documents/` from source (`components/`) and from the build (`bin/components/`). */
+/** The shipped SSM documents' folder (beside `components/` in source and package alike). */
 function documentsDir(): string {
-  const candidates = [
-    path.join(__dirname, "..", "documents"),
-    path.join(__dirname, "..", "..", "documents"),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, "cis.yaml")));
-  if (!found) throw new Error(`documents/ not found next to ${__dirname}`);
-  return found;
+  return path.join(PACKAGE_ROOT, "documents");
 }
 
 /** Reads the shipped documents (`documents/agent-install.yaml`, `antivirus.yaml`, `cis.yaml`). */

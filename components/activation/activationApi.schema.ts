@@ -6,7 +6,7 @@
  * stay in `validateActivationApiArgs`.
  */
 import { z } from "zod";
-import { intRange, pulumiInput, strictObject } from "./argsSchema";
+import { intRange, pulumiInput, strictObject } from "../shared/argsSchema";
 
 /** CloudWatch Logs' accepted retention periods, in days. */
 export const LOG_RETENTION_DAYS = [

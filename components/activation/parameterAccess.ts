@@ -8,7 +8,7 @@
  * take no Parameter Store input), so by default the role is denied every parameter read. Users
  * whose own documents read parameters list the prefixes those live under.
  */
-import type { PolicyDocument } from "./policies";
+import type { PolicyDocument } from "../shared/policies";
 
 /**
  * Parameter Store reads denied outside the allowed prefixes. Core grants only the first two;
