@@ -163,13 +163,14 @@ function scopeProblems(a: Record<string, unknown>, at: string): AcceptanceProble
           "must list at least one machine name or resource ID (leave it out to cover every machine)",
       });
     } else {
-      a.names.forEach((n: unknown, j) => {
+      const names: readonly unknown[] = a.names;
+      names.forEach((n, j) => {
         if (typeof n !== "string" || n === "" || n.length > NAME_MAX || !TAG_CHARS.test(n)) {
           problems.push({
             path: `${at}.names[${j}]`,
             message: `must be a machine name or resource ID: 1–${NAME_MAX} letters, digits, spaces or _ . : / = + - @; got ${JSON.stringify(n)}`,
           });
-        } else if (a.names.indexOf(n) !== j) {
+        } else if (names.indexOf(n) !== j) {
           problems.push({ path: `${at}.names[${j}]`, message: `repeats ${JSON.stringify(n)}` });
         }
       });
