@@ -258,7 +258,11 @@ export class RiskView extends pulumi.ComponentResource {
 
     // Register and history tables.
     const specs = bucketName.apply((b) =>
-      riskGlueTableSpecs({ bucketName: b, registerPrefix: REGISTER_PREFIX, historyPrefix: HISTORY_PREFIX }),
+      riskGlueTableSpecs({
+        bucketName: b,
+        registerPrefix: REGISTER_PREFIX,
+        historyPrefix: HISTORY_PREFIX,
+      }),
     );
     const tables: Record<string, aws.glue.CatalogTable> = {};
     for (const table of Object.values(RISK_TABLE_NAMES)) {
@@ -312,35 +316,19 @@ export class RiskView extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([
+          .output({
             partition,
             region,
-            identity.accountId,
-            args.workgroupName,
+            accountId: identity.accountId,
+            workgroupName: args.workgroupName,
             databaseName,
-            tables[RISK_TABLE_NAMES.history].name,
+            historyTableName: tables[RISK_TABLE_NAMES.history].name,
             bucketName,
-            args.resultsBucketName,
+            resultsBucketName: args.resultsBucketName,
             kmsKeyArn,
-            logGroup.arn,
-          ])
-          .apply(([p, r, acct, wg, db, history, bucket, results, key, logArn]) =>
-            JSON.stringify(
-              riskSnapshotPolicy({
-                partition: p,
-                region: r,
-                accountId: acct,
-                workgroupName: wg,
-                databaseName: db,
-                historyTableName: history,
-                bucketName: bucket,
-                syncPrefix: s.prefix,
-                resultsBucketName: results,
-                kmsKeyArn: key,
-                logGroupArn: logArn,
-              }),
-            ),
-          ),
+            logGroupArn: logGroup.arn,
+          })
+          .apply((v) => JSON.stringify(riskSnapshotPolicy({ ...v, syncPrefix: s.prefix }))),
       },
       parent,
     );
