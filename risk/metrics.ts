@@ -100,7 +100,8 @@ function add<K>(map: Map<K, number>, key: K, value: number): void {
  * `[Fleet]` line first, then one `[Fleet, Environment]` line per environment, then one
  * `[Fleet, Control]` line per control, each sorted by dimension value.
  *
- * "Open" always means open plus acceptance-expired (both count in the score). Environments
+ * "Open" is the contract's `open`: every finding not accepted, acceptance-expired ones
+ * included (they count in the score too; risk/sql.ts counts `state <> 'accepted'`). Environments
  * are those of the breakdown, the top machines and the machines not seen, so an environment
  * that has machines but no findings reports zeros rather than nothing.
  *
@@ -128,7 +129,7 @@ export function riskMetricLines(snapshot: RiskSnapshot, opts: RiskMetricOptions)
     count(FLEET_METRICS.reportMachines, totals.reportMachines),
     count(FLEET_METRICS.enforceMachines, totals.enforceMachines),
     count(FLEET_METRICS.notSeen, totals.notSeen),
-    count(FLEET_METRICS.openFindings, totals.open + totals.acceptanceExpired),
+    count(FLEET_METRICS.openFindings, totals.open),
     count(FLEET_METRICS.openCritical, totals.openBySeverity.CRITICAL),
     count(FLEET_METRICS.openHigh, totals.openBySeverity.HIGH),
     count(FLEET_METRICS.acceptedFindings, totals.accepted),
@@ -153,9 +154,8 @@ export function riskMetricLines(snapshot: RiskSnapshot, opts: RiskMetricOptions)
     const env = dimensionValue(row.environment);
     environments.add(env);
     add(score, env, row.score);
-    const open = row.open + row.acceptanceExpired;
-    if (row.severity === "CRITICAL") add(critical, env, open);
-    if (row.severity === "HIGH") add(high, env, open);
+    if (row.severity === "CRITICAL") add(critical, env, row.open);
+    if (row.severity === "HIGH") add(high, env, row.open);
   }
   for (const m of [...snapshot.topMachines, ...snapshot.notSeen]) {
     environments.add(dimensionValue(m.environment));
@@ -180,7 +180,7 @@ export function riskMetricLines(snapshot: RiskSnapshot, opts: RiskMetricOptions)
     const control = dimensionValue(c.control);
     // One row per control in the model; should two clean to one name, the worse coverage wins.
     coverage.set(control, Math.min(coverage.get(control) ?? Infinity, c.coveragePercent));
-    add(openByControl, control, c.open + c.acceptanceExpired);
+    add(openByControl, control, c.open);
   }
   for (const control of [...coverage.keys()].sort()) {
     lines.push(

@@ -147,7 +147,7 @@ describe("riskMetricLines", () => {
       [FLEET_METRICS.reportMachines]: [2, "Count"],
       [FLEET_METRICS.enforceMachines]: [1, "Count"],
       [FLEET_METRICS.notSeen]: [1, "Count"],
-      // 5 open + 1 acceptance-expired
+      // open includes the acceptance-expired one
       [FLEET_METRICS.openFindings]: [6, "Count"],
       [FLEET_METRICS.openCritical]: [2, "Count"],
       [FLEET_METRICS.openHigh]: [2, "Count"],
@@ -201,7 +201,7 @@ describe("riskMetricLines", () => {
     assert.deepEqual(byEnv, {
       "(untagged)": ["acme", 1, 0, 0],
       dev: ["acme", 7, 0, 1],
-      // CRITICAL: 1 open + 1 acceptance-expired
+      // CRITICAL: 2 open, one of them acceptance-expired
       prod: ["acme", 25, 2, 1],
       test: ["acme", 0, 0, 0],
     });
@@ -227,7 +227,7 @@ describe("riskMetricLines", () => {
         ["Association", 66.7, 1],
         ["antivirus", 75, 1],
         ["cis", 75, 0],
-        // 3 open + 1 acceptance-expired
+        // 4 open, one of them acceptance-expired
         ["patch", 25, 4],
       ],
     );

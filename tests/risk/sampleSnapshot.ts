@@ -3,6 +3,8 @@
  * environments (prod, dev) plus an untagged machine not seen, three controls plus the
  * `Association` type, one active, one expiring and two expired acceptances (one still
  * matching a finding). Every number the tests expect is worked out from this by hand.
+ * As in the risk SQL, `open` counts every finding that is not accepted, acceptance-expired
+ * ones included; `acceptanceExpired` counts those again on their own.
  */
 import { DEFAULT_SEVERITY_WEIGHTS, type RiskSnapshot } from "../../risk/model";
 
@@ -21,7 +23,7 @@ export const SAMPLE_SNAPSHOT: RiskSnapshot = {
     notSeen: 1,
     // prod: 10 + 5 + 10 (expired acceptance) = 25; dev: 5 + 2 = 7; (untagged): 1 → 33
     score: 33,
-    open: 5,
+    open: 6,
     accepted: 2,
     acceptanceExpired: 1,
     openBySeverity: {
@@ -41,7 +43,7 @@ export const SAMPLE_SNAPSHOT: RiskSnapshot = {
       machines: 4,
       compliant: 1,
       coveragePercent: 25,
-      open: 3,
+      open: 4,
       accepted: 0,
       acceptanceExpired: 1,
       score: 27,
@@ -89,7 +91,7 @@ export const SAMPLE_SNAPSHOT: RiskSnapshot = {
       mode: "enforce",
       control: "patch",
       severity: "CRITICAL",
-      open: 1,
+      open: 2,
       accepted: 0,
       acceptanceExpired: 1,
       score: 20,
@@ -153,7 +155,7 @@ export const SAMPLE_SNAPSHOT: RiskSnapshot = {
       mode: "enforce",
       lastSeen: "2026-11-30T09:55:00Z",
       score: 20,
-      open: 1,
+      open: 2,
       accepted: 0,
       acceptanceExpired: 1,
       findings: [],
