@@ -46,7 +46,8 @@ function table(head: readonly string[], rows: readonly string[], numeric: readon
   return `<table><thead><tr>${th}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
-const sev = (s: Severity): string => `<span class="sev ${s}">${s}</span>`;
+// Severity and state come from the SQL, so they are escaped like any other value.
+const sev = (s: Severity): string => `<span class="sev ${e(s)}">${e(s)}</span>`;
 
 function summary(s: RiskSnapshot): string {
   const t = s.totals;
