@@ -73,6 +73,12 @@ export interface SyncDuckdbOptions {
    * @default the table location mapped below `root`
    */
   readonly historyDir?: string;
+  /**
+   * Read every JSON table into memory once at open (a table, not a view): repeated queries
+   * then skip the JSON parsing, at the cost of reading the files up front.
+   * @default false
+   */
+  readonly materialize?: boolean;
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
@@ -182,8 +188,9 @@ export class SyncDuckdb {
       ...columns.map((c) => `${value(c)} AS "${c}"`),
       ...partitions.map((p) => `"${p}"`),
     ];
+    const kind = this.options.materialize ? "TABLE" : "VIEW";
     await this.exec(
-      `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
+      `CREATE OR REPLACE ${kind} ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
         `format = 'newline_delimited', hive_partitioning = ${partitioned}, hive_types_autocast = false)`,
     );
   }
