@@ -89,7 +89,8 @@ export async function openLocalEngine(
 ): Promise<LocalEngine> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "risk-local-"));
   try {
-    fs.symlinkSync(scan.root, path.join(scratch, SYNC_PREFIX), "dir");
+    // A junction on Windows needs no privilege; elsewhere the type is ignored.
+    fs.symlinkSync(scan.root, path.join(scratch, SYNC_PREFIX), "junction");
     for (const [key, body] of Object.entries(registerFiles(settings.acceptances))) {
       const file = path.join(scratch, RISK_PREFIXES.register, ...key.split("/"));
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -134,17 +135,10 @@ export class LocalEngine {
    * snapshot re-parses every JSON line about eight times.
    */
   async materialize(ctx: RiskSqlContext): Promise<void> {
-    const statements = riskStatements(ctx);
-    const text = [...Object.values(statements.selects), statements.appendHistory].join("\n");
-    for (const type of SNAPSHOT_SYNC_TYPES) {
-      const table = tableNameFor(type);
-      const columns = await this.db.rows(
-        "SELECT column_name FROM information_schema.columns " +
-          `WHERE table_schema = '${DATABASE}' AND table_name = '${table}' ORDER BY ordinal_position`,
-      );
-      const used = columns
-        .map((c) => String(c.column_name))
-        .filter((c) => new RegExp(`\\b${c}\\b`).test(text));
+    // Row order means nothing without ORDER BY; keeping it makes DuckDB's CREATE TABLE AS
+    // several times slower and hungrier (measured 6x at 2,000 machines).
+    await this.db.exec("SET preserve_insertion_order = false");
+    for (const [table, used] of await this.usedColumns(ctx)) {
       await this.db.exec(
         `CREATE TABLE ${DATABASE}.${table}_read AS SELECT ${used.map((c) => `"${c}"`).join(", ")} FROM ${DATABASE}.${table}`,
       );
@@ -152,6 +146,27 @@ export class LocalEngine {
         `CREATE OR REPLACE VIEW ${DATABASE}.${table} AS SELECT * FROM ${DATABASE}.${table}_read`,
       );
     }
+  }
+
+  /** Each sync table's columns that the statements name (table name → columns). */
+  async usedColumns(ctx: RiskSqlContext): Promise<Map<string, string[]>> {
+    const statements = riskStatements(ctx);
+    const text = [...Object.values(statements.selects), statements.appendHistory].join("\n");
+    const out = new Map<string, string[]>();
+    for (const type of SNAPSHOT_SYNC_TYPES) {
+      const table = tableNameFor(type);
+      const columns = await this.db.rows(
+        "SELECT column_name FROM information_schema.columns " +
+          `WHERE table_schema = '${DATABASE}' AND table_name = '${table}' ORDER BY ordinal_position`,
+      );
+      out.set(
+        table,
+        columns
+          .map((c) => String(c.column_name))
+          .filter((c) => new RegExp(`\\b${c}\\b`).test(text)),
+      );
+    }
+    return out;
   }
 
   /** Appends the snapshot at `now` to the history (as the Lambda's INSERT INTO does). */
