@@ -241,7 +241,12 @@ export class SyncDuckdb {
         `INSERT columns ${columns.join(", ")} are not the table's ${expected.join(", ")}`,
       );
     }
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE history_append AS ${query}`, params);
+    // Like Athena, by position into the table's columns and types.
+    const types = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(
+      (c) => `"${c.name}" ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`,
+    );
+    await this.exec(`CREATE OR REPLACE TEMP TABLE history_append (${types.join(", ")})`);
+    await this.connection.run(`INSERT INTO history_append ${query}`, params);
     const [{ n }] = await this.rows("SELECT count(*) AS n FROM history_append");
     const folder = this.historyFolder(spec);
     fs.mkdirSync(folder, { recursive: true });
