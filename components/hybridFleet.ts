@@ -257,7 +257,11 @@ export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): 
   if (risk !== undefined) {
     resolveRiskViewArgs(riskViewArgs(args, risk, PLACEHOLDER_SYNC), new Date());
     const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
-    resolveRiskAlertsArgs({ fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes });
+    resolveRiskAlertsArgs({
+      fleet: args.fleetName,
+      alerts: risk.alerts,
+      snapshotPeriodMinutes: minutes,
+    });
     if (risk.dashboard !== false) {
       resolveRiskDashboardArgs({ fleet: args.fleetName, snapshotPeriodMinutes: minutes });
     }
@@ -319,7 +323,12 @@ export class HybridFleet extends pulumi.ComponentResource {
       const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
       this.riskAlerts = new RiskAlerts(
         `${name}-risk-alerts`,
-        { fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes, tags: args.tags },
+        {
+          fleet: args.fleetName,
+          alerts: risk.alerts,
+          snapshotPeriodMinutes: minutes,
+          tags: args.tags,
+        },
         { parent: this },
       );
       if (risk.dashboard !== false) {
