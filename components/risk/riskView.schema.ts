@@ -148,8 +148,6 @@ export const RiskViewArgsSchema = strictObject({
   workgroupName: pulumiInput(z.string()),
   resultsBucketName: pulumiInput(z.string()),
   kmsKeyArn: pulumiInput(z.string().optional()).optional(),
-  accountIds: pulumiInput(z.array(z.string())).optional(),
-  regions: pulumiInput(z.array(z.string())).optional(),
   controls: z.array(
     strictObject({
       name: z.enum(["patch", "antivirus", "cis"]),
