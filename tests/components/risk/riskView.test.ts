@@ -24,6 +24,7 @@ import {
 import { SNAPSHOT_ENVIRONMENT, loadSnapshotConfig } from "../../../functions/riskSnapshot/config";
 import { parseStatements } from "../../../functions/riskSnapshot/statements";
 import type { RiskViewArgs } from "../../../components/risk/riskView";
+import { riskSnapshotPolicy } from "../../../components/risk/riskView.policies";
 
 const CONTROLS: RiskControl[] = [
   { name: "patch", complianceType: "Patch", severity: "HIGH", mandatory: false },
@@ -222,6 +223,26 @@ describe("RiskView", () => {
           },
         ],
       });
+    });
+
+    it("grants the role exactly the snapshot policy for these names (no key statement)", () => {
+      const policy = resourceNamed("fleet-risk-snapshot", "aws:iam/rolePolicy:RolePolicy");
+      assert.equal(policy.inputs.role, "fleet-risk-snapshot-id");
+      assert.deepEqual(
+        JSON.parse(policy.inputs.policy),
+        riskSnapshotPolicy({
+          partition: "aws",
+          region: REGION,
+          accountId: ACCOUNT_ID,
+          workgroupName: "HybridFleet-acme",
+          databaseName: "hybrid_fleet_acme",
+          historyTableName: "risk_history",
+          bucketName: "acme-sync-data",
+          syncPrefix: "ssm-sync",
+          resultsBucketName: "acme-sync-results",
+          logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:fleet-risk-snapshot-logs`,
+        }),
+      );
     });
 
     it("exports the report location, the function and the history table", async () => {
