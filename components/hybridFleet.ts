@@ -202,7 +202,12 @@ interface SyncOutputs {
 function riskViewArgs(args: HybridFleetArgs, risk: FleetRiskArgs, sync: SyncOutputs): RiskViewArgs {
   const syncSettings = args.sync === false ? {} : (args.sync ?? {});
   return {
-    ...sync,
+    // Picked one by one: `sync` may be the ComplianceSync itself.
+    bucketName: sync.bucketName,
+    databaseName: sync.databaseName,
+    workgroupName: sync.workgroupName,
+    resultsBucketName: sync.resultsBucketName,
+    kmsKeyArn: sync.kmsKeyArn,
     prefix: syncSettings.prefix,
     controls: riskControls(args),
     fleetName: args.fleetName,

@@ -86,9 +86,9 @@ export const RiskAlertSettingsSchema = strictObject({
     .optional()
     .describe('Environments in which any open CRITICAL finding alarms. Default ["prod"].'),
   scoreIncreaseShare: z
-    .number({ error: "must be a number from 0.01 to 100" })
-    .min(0.01, { error: "must be a number from 0.01 to 100" })
-    .max(100, { error: "must be a number from 0.01 to 100" })
+    .number({ error: "must be a number from 0 to 10" })
+    .min(0, { error: "must be a number from 0 to 10" })
+    .max(10, { error: "must be a number from 0 to 10" })
     .optional()
     .describe(
       "Alarm when the fleet score rises by more than this share day over day (0.2 = 20 %). Default 0.2.",
