@@ -131,7 +131,7 @@ export const FleetRiskSettingsSchema = strictObject({
     .string()
     .optional()
     .describe(
-      `When the snapshot runs: rate(N minutes|hours|days), at least 15 minutes, or cron(6 fields). Default ${DEFAULT_SNAPSHOT_SCHEDULE}.`,
+      `When the snapshot runs: rate(N minutes|hours|days) from 15 minutes to 1 day, or a daily cron(M H * * ? *). Default ${DEFAULT_SNAPSHOT_SCHEDULE}.`,
     ),
   topMachines: intRange(1, 500)
     .optional()
