@@ -14,7 +14,7 @@ import {
 } from "../components/sync/complianceSync.sql";
 import { FleetMachine, writeSyncFolder } from "../tests/fixtures/sync/generate";
 import { ACCOUNT_A, ACCOUNT_B, EXAMPLE_FLEET, PREFIX } from "../tests/fixtures/sync/fleet";
-import { SyncDuckdb } from "../tests/compliance/syncDuckdb";
+import { SyncDuckdb } from "../risk/local/duckdb";
 
 /** What this benchmark measures. */
 export const title =

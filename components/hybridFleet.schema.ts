@@ -8,6 +8,7 @@ import { ActivationApiArgsSchema } from "./activation/activationApi.schema";
 import { strictObject } from "./shared/argsSchema";
 import { ComplianceControlsArgsSchema } from "./compliance/complianceControls.schema";
 import { ComplianceSyncArgsSchema } from "./sync/complianceSync.schema";
+import { FleetRiskSettingsSchema } from "./risk/riskView.schema";
 
 /** `shape` without `keys`: HybridFleet supplies those itself. */
 function without<S extends Record<string, z.ZodType>, K extends keyof S>(
@@ -48,5 +49,6 @@ export const HybridFleetArgsSchema = strictObject({
       z.literal(false),
     ])
     .optional(),
+  risk: z.union([FleetRiskSettingsSchema, z.literal(false)]).optional(),
   tags: z.record(z.string(), z.string()).optional(),
 });

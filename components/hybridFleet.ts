@@ -19,6 +19,20 @@ import {
   resolveComplianceSyncArgs,
   type ComplianceSyncArgs,
 } from "./sync/complianceSync";
+import { CONTROL_DEFAULTS } from "./compliance/complianceControls";
+import { CONTROL_NAMES } from "./compliance/complianceControls.schema";
+import {
+  CONTROL_COMPLIANCE_TYPES,
+  type Acceptance,
+  type RiskAlertSettings,
+  type RiskControl,
+  type SeverityWeights,
+} from "../risk/model";
+import { RiskView, resolveRiskViewArgs, type RiskViewArgs } from "./risk/riskView";
+import { RiskDashboard, resolveRiskDashboardArgs } from "./risk/riskDashboard";
+import { RiskAlerts, resolveRiskAlertsArgs } from "./risk/riskAlerts";
+import { snapshotPeriodMinutes } from "./risk/riskSchedule";
+import { REPORTS_PREFIX } from "./risk/riskView.policies";
 
 /** What {@link HybridFleet} passes to its ComplianceControls besides the shared tags. */
 export type FleetComplianceArgs = Omit<
@@ -31,6 +45,26 @@ export type FleetSyncArgs = Omit<
   ComplianceSyncArgs,
   "fleetName" | "fleetTagKey" | "modeTagKey" | "environmentTagKey" | "tags"
 >;
+
+/** The risk view's settings a fleet chooses (stack config `risk`, without `enabled`). */
+export interface FleetRiskArgs {
+  /** Days after which a machine's data for a control is unknown (a finding), 1-90. @default 7 */
+  readonly staleDays?: number;
+  /** Weight of one open finding per severity (whole numbers 0-1000). @default risk/model.ts DEFAULT_SEVERITY_WEIGHTS */
+  readonly severityWeights?: Partial<SeverityWeights>;
+  /** Longest an acceptance may run from the deploy, days (1-365). @default 365 */
+  readonly maxAcceptanceDays?: number;
+  /** The acceptance register. @default [] */
+  readonly acceptances?: readonly Acceptance[];
+  /** EventBridge schedule of the snapshot (rate ≥ 15 minutes, or cron). @default "rate(1 hour)" */
+  readonly snapshotSchedule?: string;
+  /** Machines in the report's top list (1-500). @default 20 */
+  readonly topMachines?: number;
+  /** Alarms and where they go. @default criticalEnvironments ["prod"], scoreIncreaseShare 0.2, notSeenThreshold 0, a new topic */
+  readonly alerts?: RiskAlertSettings;
+  /** Create the CloudWatch risk dashboard. @default true */
+  readonly dashboard?: boolean;
+}
 
 /** Arguments of {@link HybridFleet}: one fleet in one account and region. */
 export interface HybridFleetArgs {
@@ -78,6 +112,12 @@ export interface HybridFleetArgs {
   readonly compliance?: FleetComplianceArgs;
   /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */
   readonly sync?: FleetSyncArgs | false;
+  /**
+   * The risk view (score, acceptance register, history, snapshot function, dashboard and
+   * alerts) over the sync; `false` leaves it out. Needs the sync.
+   * @default component defaults when the sync is on; none when `sync` is false
+   */
+  readonly risk?: FleetRiskArgs | false;
   /** Tags for every resource created. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -137,6 +177,71 @@ function syncArgs(args: HybridFleetArgs, sync: FleetSyncArgs): ComplianceSyncArg
 }
 
 /**
+ * The enabled controls as the risk view sees them: compliance type, the association's
+ * severity (its no-data finding's severity) and whether it is mandated.
+ */
+export function riskControls(args: HybridFleetArgs): RiskControl[] {
+  const controls = args.compliance?.controls ?? {};
+  return CONTROL_NAMES.filter((c) => controls[c]?.enabled !== false).map((c) => ({
+    name: c,
+    complianceType: CONTROL_COMPLIANCE_TYPES[c],
+    severity: controls[c]?.severity ?? CONTROL_DEFAULTS[c].severity,
+    mandatory: controls[c]?.mandatory ?? false,
+  }));
+}
+
+/** The sync's outputs the risk view reads (placeholders while validating). */
+interface SyncOutputs {
+  readonly bucketName: pulumi.Input<string>;
+  readonly databaseName: pulumi.Input<string>;
+  readonly workgroupName: pulumi.Input<string>;
+  readonly resultsBucketName: pulumi.Input<string>;
+  readonly kmsKeyArn?: pulumi.Input<string | undefined>;
+}
+
+function riskViewArgs(args: HybridFleetArgs, risk: FleetRiskArgs, sync: SyncOutputs): RiskViewArgs {
+  const syncSettings = args.sync === false ? {} : (args.sync ?? {});
+  return {
+    ...sync,
+    prefix: syncSettings.prefix,
+    controls: riskControls(args),
+    fleetName: args.fleetName,
+    fleetTagKey: args.fleetTagKey,
+    modeTagKey: args.modeTagKey,
+    environmentTagKey: args.environmentTagKey,
+    staleDays: risk.staleDays,
+    severityWeights: risk.severityWeights,
+    maxAcceptanceDays: risk.maxAcceptanceDays,
+    acceptances: risk.acceptances,
+    snapshotSchedule: risk.snapshotSchedule,
+    topMachines: risk.topMachines,
+    logRetentionDays: args.logRetentionDays,
+    tags: args.tags,
+  };
+}
+
+/** The risk settings in effect: undefined when the risk view is off. */
+function riskSettings(args: HybridFleetArgs): FleetRiskArgs | undefined {
+  if (args.risk === false) return undefined;
+  if (args.sync === false) {
+    if (args.risk === undefined) return undefined;
+    throw new ArgumentError(
+      "HybridFleet",
+      "risk",
+      "needs the compliance sync, which is off (sync: false / complianceSync: false): turn the sync on, or the risk view off (risk: false / risk.enabled: false)",
+    );
+  }
+  return args.risk ?? {};
+}
+
+const PLACEHOLDER_SYNC: SyncOutputs = {
+  bucketName: "placeholder-bucket",
+  databaseName: "placeholder_db",
+  workgroupName: "placeholder-workgroup",
+  resultsBucketName: "placeholder-results",
+};
+
+/**
  * Validates every part's arguments before anything is created; throws the first
  * `ArgumentError` (which names the component and field).
  */
@@ -148,6 +253,15 @@ export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): 
   if (errors.length > 0) throw errors[0];
   if (args.sync !== false)
     resolveComplianceSyncArgs(`${name}-sync`, syncArgs(args, args.sync ?? {}));
+  const risk = riskSettings(args);
+  if (risk !== undefined) {
+    resolveRiskViewArgs(riskViewArgs(args, risk, PLACEHOLDER_SYNC), new Date());
+    const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
+    resolveRiskAlertsArgs({ fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes });
+    if (risk.dashboard !== false) {
+      resolveRiskDashboardArgs({ fleet: args.fleetName, snapshotPeriodMinutes: minutes });
+    }
+  }
 }
 
 /**
@@ -173,6 +287,12 @@ export class HybridFleet extends pulumi.ComponentResource {
   public readonly complianceControls: ComplianceControls;
   /** The compliance data sync, Glue tables and Athena workgroup (absent when `sync: false`). */
   public readonly complianceSync?: ComplianceSync;
+  /** The risk view: register, history, views and snapshot function (absent when off). */
+  public readonly riskView?: RiskView;
+  /** The CloudWatch risk dashboard (absent when the risk view or `risk.dashboard` is off). */
+  public readonly riskDashboard?: RiskDashboard;
+  /** The risk alarms and their topic (absent when the risk view is off). */
+  public readonly riskAlerts?: RiskAlerts;
 
   constructor(name: string, args: HybridFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     validateHybridFleetArgs(args, name);
@@ -190,10 +310,40 @@ export class HybridFleet extends pulumi.ComponentResource {
         parent: this,
       });
     }
+    const risk = riskSettings(args);
+    if (risk !== undefined && this.complianceSync !== undefined) {
+      const sync = this.complianceSync;
+      this.riskView = new RiskView(`${name}-risk`, riskViewArgs(args, risk, sync), {
+        parent: this,
+      });
+      const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
+      this.riskAlerts = new RiskAlerts(
+        `${name}-risk-alerts`,
+        { fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes, tags: args.tags },
+        { parent: this },
+      );
+      if (risk.dashboard !== false) {
+        this.riskDashboard = new RiskDashboard(
+          `${name}-risk-dashboard`,
+          {
+            fleet: args.fleetName,
+            snapshotPeriodMinutes: minutes,
+            savedQueries: { ...sync.namedQueryIds, ...this.riskView.namedQueryIds },
+            workgroupName: sync.workgroupName,
+            reportBucketName: sync.bucketName,
+            reportKey: `${REPORTS_PREFIX}/latest.html`,
+          },
+          { parent: this },
+        );
+      }
+    }
     this.registerOutputs({
       activationApi: this.activationApi,
       complianceControls: this.complianceControls,
       complianceSync: this.complianceSync,
+      riskView: this.riskView,
+      riskDashboard: this.riskDashboard,
+      riskAlerts: this.riskAlerts,
     });
   }
 }

@@ -29,6 +29,7 @@ import {
 import { strictObject, wholeNumber } from "../components/shared/argsSchema";
 import { ComplianceControlsConfigSchema } from "../components/compliance/complianceControls.schema";
 import { InventoryTypeSpecSchema } from "../components/sync/complianceSync.schema";
+import { RiskConfigSchema } from "../components/risk/riskView.schema";
 
 /** The Pulumi project name: config keys live in this namespace. */
 export const PROJECT = "ssm-hybrid-fleet";
@@ -230,6 +231,9 @@ export const STACK_CONFIG_KEYS = {
   athenaResultsExpirationDays: wholeNumber()
     .default(7)
     .describe("Days Athena query results are kept."),
+  risk: RiskConfigSchema.prefault({}).describe(
+    "The risk view over the compliance sync: score, acceptance register, history, snapshot function, dashboard and alerts (see below). Needs complianceSync.",
+  ),
 };
 
 /** The whole `ssm-hybrid-fleet:` namespace of a stack's config; unknown keys are refused. */

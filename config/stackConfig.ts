@@ -7,6 +7,7 @@
 import { formatPath, schemaProblems, type SchemaProblem } from "../components/shared/argsSchema";
 import { ArgumentError } from "../components/shared/errors";
 import { validateHybridFleetArgs, type HybridFleetArgs } from "../components/hybridFleet";
+import type { Acceptance } from "../risk/model";
 import {
   PROJECT,
   STACK_CONFIG_KEYS,
@@ -106,6 +107,18 @@ const CONFIG_KEY_FOR: Readonly<Record<string, Readonly<Record<string, string>>>>
     bytesScannedCutoffPerQuery: "athenaBytesScannedCutoff",
     resultsExpirationDays: "athenaResultsExpirationDays",
   },
+  // The risk view's settings live under the one structured key `risk`.
+  RiskView: Object.fromEntries(
+    [
+      "staleDays",
+      "severityWeights",
+      "maxAcceptanceDays",
+      "acceptances",
+      "snapshotSchedule",
+      "topMachines",
+    ].map((k) => [k, `risk.${k}`]),
+  ),
+  RiskAlerts: { alerts: "risk.alerts" },
 };
 
 /**
@@ -176,6 +189,18 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
       workgroupName: settings.athenaWorkgroup || undefined,
       bytesScannedCutoffPerQuery: settings.athenaBytesScannedCutoff,
       resultsExpirationDays: settings.athenaResultsExpirationDays,
+    },
+    risk: settings.risk.enabled && {
+      staleDays: settings.risk.staleDays,
+      severityWeights: settings.risk.severityWeights,
+      maxAcceptanceDays: settings.risk.maxAcceptanceDays,
+      // The schema keeps `control` a string so that validateAcceptances can name the enabled
+      // controls; validateHybridFleetArgs checks it before anything is created.
+      acceptances: settings.risk.acceptances as readonly Acceptance[],
+      snapshotSchedule: settings.risk.snapshotSchedule,
+      topMachines: settings.risk.topMachines,
+      alerts: settings.risk.alerts,
+      dashboard: settings.risk.dashboard,
     },
     tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
   };

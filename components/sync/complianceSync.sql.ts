@@ -191,6 +191,9 @@ export interface SyncLocation {
   readonly regions: readonly string[];
 }
 
+/** Glue column types the tables use (the sync's tables are all `string`). */
+export type GlueColumnType = "string" | "bigint";
+
 /** A Glue catalog table as the component passes it to `aws.glue.CatalogTable`. */
 export interface GlueTableSpec {
   readonly name: string;
@@ -207,7 +210,7 @@ export interface GlueTableSpec {
       readonly serializationLibrary: string;
       readonly parameters: Readonly<Record<string, string>>;
     };
-    readonly columns: readonly { readonly name: string; readonly type: "string" }[];
+    readonly columns: readonly { readonly name: string; readonly type: GlueColumnType }[];
   };
 }
 
@@ -217,7 +220,8 @@ export function typeLocation(loc: SyncLocation, typeName: string): string {
   return `s3://${loc.bucketName}/${prefix}${typeName}/`;
 }
 
-function sortedRecord(entries: [string, string][]): Record<string, string> {
+/** A record with its keys sorted, so previews don't churn. */
+export function sortedRecord(entries: [string, string][]): Record<string, string> {
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -314,7 +318,8 @@ export function sqlString(value: string): string {
 
 const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
 
-function table(ctx: SqlContext, typeName: string): string {
+/** `<database>.<table of the type>`, after checking the database name. */
+export function table(ctx: SqlContext, typeName: string): string {
   if (!DATABASE_NAME.test(ctx.database)) {
     throw new Error(`database "${ctx.database}" must match ^[a-z0-9_]{1,255}$`);
   }
@@ -322,7 +327,7 @@ function table(ctx: SqlContext, typeName: string): string {
 }
 
 /** Rows that belong to one machine in the same account and region. */
-function sameMachine(a: string, b: string): string {
+export function sameMachine(a: string, b: string): string {
   return `${a}.accountid = ${b}.accountid AND ${a}.region = ${b}.region AND ${a}.resourceid = ${b}.resourceid`;
 }
 
@@ -369,14 +374,16 @@ function withContext(ctx: SqlContext, extraCtes: string[], body: string): string
   return `WITH ${ctes.join(",\n")}\n${body}`;
 }
 
-function indent(sql: string): string {
+/** Indents every line by two spaces (SQL nested in a CTE or subquery). */
+export function indent(sql: string): string {
   return sql
     .split("\n")
     .map((l) => `  ${l}`)
     .join("\n");
 }
 
-const LIVE = "coalesce(c.instancestatus, '') <> 'Terminated'";
+/** The machine of instance context `c` is not terminated. */
+export const LIVE = "coalesce(c.instancestatus, '') <> 'Terminated'";
 
 /**
  * A count column (a string in the sync's tables) as an integer, 0 unless it is 1–9 plain

@@ -19,7 +19,7 @@ import {
 } from "../../components/sync/complianceSync.sql";
 import { isoDaysAgo, machineFiles, writeSyncFolder } from "../fixtures/sync/generate";
 import { ACCOUNT_A, ACCOUNT_B, EXAMPLE_FLEET, PREFIX } from "../fixtures/sync/fleet";
-import { Row, SyncDuckdb, projectedLocations } from "./syncDuckdb";
+import { Row, SyncDuckdb, projectedLocations } from "../../risk/local/duckdb";
 
 const BUCKET = "fleet-data";
 const DB = "fleet_compliance";

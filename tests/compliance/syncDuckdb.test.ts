@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { countSql } from "../../components/sync/complianceSync.sql";
-import { SyncDuckdb } from "./syncDuckdb";
+import { SyncDuckdb } from "../../risk/local/duckdb";
 
 // 2026-03-01T10:00:00Z
 const T = 1772359200;

@@ -1,0 +1,104 @@
+import * as assert from "node:assert/strict";
+import { athenaString } from "../../../functions/riskSnapshot/athena";
+import { mapLimit } from "../../../functions/riskSnapshot/concurrency";
+import { dayOverDay } from "../../../functions/riskSnapshot/dayOverDay";
+import { reportKeys } from "../../../functions/riskSnapshot/reportKeys";
+import type { SnapshotHistoryPoint } from "../../../risk/model";
+
+const point = (capturedAt: string, score: number): SnapshotHistoryPoint => ({
+  capturedAt,
+  score,
+  openCritical: 0,
+  openHigh: 0,
+  machines: 1,
+});
+
+describe("dayOverDay", () => {
+  const now = new Date("2026-11-30T10:00:00Z");
+  const cases: [string, SnapshotHistoryPoint[], number, number | null][] = [
+    ["no history", [], 10, null],
+    ["only points younger than 24 h", [point("2026-11-29T10:00:01Z", 5)], 10, null],
+    ["a point exactly 24 h old", [point("2026-11-29T10:00:00Z", 8)], 10, 0.25],
+    [
+      "the newest of the old enough points, whatever the order",
+      [
+        point("2026-11-29T09:00:00Z", 20),
+        point("2026-11-28T10:00:00Z", 5),
+        point("2026-11-30T09:00:00Z", 1),
+      ],
+      15,
+      -0.25,
+    ],
+    ["a baseline of 0", [point("2026-11-28T10:00:00Z", 0)], 10, null],
+    [
+      "an unreadable time skipped",
+      [point("not a time", 1), point("2026-11-28T10:00:00Z", 4)],
+      6,
+      0.5,
+    ],
+  ];
+  for (const [what, history, score, expected] of cases) {
+    it(what, () => assert.equal(dayOverDay(history, score, now), expected));
+  }
+});
+
+describe("reportKeys", () => {
+  it("puts the dated copy and its JSON under the UTC date", () => {
+    assert.deepEqual(reportKeys("reports/", "2026-01-02T03:04:05Z"), {
+      latest: "reports/latest.html",
+      dated: "reports/2026/01/02/2026-01-02T03:04:05Z.html",
+      datedJson: "reports/2026/01/02/2026-01-02T03:04:05Z.json",
+    });
+    assert.equal(reportKeys("", "2026-01-02T03:04:05Z").latest, "latest.html");
+  });
+
+  it("refuses a time that is not UTC ISO 8601", () => {
+    assert.throws(
+      () => reportKeys("reports/", "2026-01-02T03:04:05+02:00"),
+      /capturedAt must be a UTC ISO 8601 time like 2026-11-30T10:00:00Z, got "2026-01-02T03:04:05\+02:00"/,
+    );
+  });
+});
+
+describe("athenaString", () => {
+  it("quotes an execution parameter as a SQL string literal", () => {
+    assert.equal(athenaString("2026-11-30T10:00:00Z"), "'2026-11-30T10:00:00Z'");
+    assert.equal(athenaString("it's"), "'it''s'");
+  });
+});
+
+describe("mapLimit", () => {
+  it("keeps the order of results and at most `limit` in flight", async () => {
+    let inFlight = 0;
+    let max = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, n));
+      inFlight--;
+      return n * 10;
+    });
+    assert.deepEqual(out, [50, 10, 40, 20, 30]);
+    assert.equal(max, 2);
+  });
+
+  it("starts nothing new after a failure and rejects with it", async () => {
+    const started: number[] = [];
+    await assert.rejects(
+      mapLimit([1, 2, 3, 4], 1, async (n) => {
+        started.push(n);
+        if (n === 2) throw new Error("boom 2");
+        return n;
+      }),
+      /boom 2/,
+    );
+    assert.deepEqual(started, [1, 2]);
+  });
+
+  it("refuses a limit below 1", async () => {
+    await assert.rejects(
+      mapLimit([1], 0, async (n) => n),
+      /limit must be a whole number of 1 or more, got 0/,
+    );
+  });
+});
