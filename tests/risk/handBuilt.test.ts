@@ -91,7 +91,6 @@ const CTX: RiskSqlContext = {
 
 const M1 = "mi-0a1b2c3d4e5f60001";
 const M2 = "i-0123456789abcdef0";
-const M3 = "mi-0a1b2c3d4e5f60003";
 const M4 = "mi-0a1b2c3d4e5f60004";
 const ASSOCIATION_ID = "a1b2c3d4-0000-4000-8000-000000000001";
 
