@@ -64,3 +64,15 @@ export const athenaWorkgroupName = sync?.workgroupName;
 export const complianceNamedQueryIds = sync?.namedQueryIds;
 /** Resource data sync names, by region. */
 export const complianceSyncNames = sync?.syncNames;
+
+const risk = fleet.riskView;
+/** Where the latest risk report is written (`s3://<bucket>/risk-reports/latest.html`). */
+export const riskReportUrl = risk?.reportUrl;
+/** Name of the scheduled risk snapshot function. */
+export const riskFunctionName = risk?.functionName;
+/** Glue table of the risk history (one row set per snapshot, partitioned by day). */
+export const riskHistoryTableName = risk?.historyTableName;
+/** Console URL of the CloudWatch risk dashboard. */
+export const riskDashboardUrl = fleet.riskDashboard?.dashboardUrl;
+/** SNS topic the risk alarms notify (created, or the one given in risk.alerts.topicArn). */
+export const riskAlertTopicArn = fleet.riskAlerts?.topicArn;

@@ -202,7 +202,12 @@ interface SyncOutputs {
 function riskViewArgs(args: HybridFleetArgs, risk: FleetRiskArgs, sync: SyncOutputs): RiskViewArgs {
   const syncSettings = args.sync === false ? {} : (args.sync ?? {});
   return {
-    ...sync,
+    // Picked one by one: `sync` may be the ComplianceSync itself.
+    bucketName: sync.bucketName,
+    databaseName: sync.databaseName,
+    workgroupName: sync.workgroupName,
+    resultsBucketName: sync.resultsBucketName,
+    kmsKeyArn: sync.kmsKeyArn,
     prefix: syncSettings.prefix,
     controls: riskControls(args),
     fleetName: args.fleetName,
@@ -257,7 +262,11 @@ export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): 
   if (risk !== undefined) {
     resolveRiskViewArgs(riskViewArgs(args, risk, PLACEHOLDER_SYNC), new Date());
     const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
-    resolveRiskAlertsArgs({ fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes });
+    resolveRiskAlertsArgs({
+      fleet: args.fleetName,
+      alerts: risk.alerts,
+      snapshotPeriodMinutes: minutes,
+    });
     if (risk.dashboard !== false) {
       resolveRiskDashboardArgs({ fleet: args.fleetName, snapshotPeriodMinutes: minutes });
     }
@@ -319,7 +328,12 @@ export class HybridFleet extends pulumi.ComponentResource {
       const minutes = snapshotPeriodMinutes(risk.snapshotSchedule);
       this.riskAlerts = new RiskAlerts(
         `${name}-risk-alerts`,
-        { fleet: args.fleetName, alerts: risk.alerts, snapshotPeriodMinutes: minutes, tags: args.tags },
+        {
+          fleet: args.fleetName,
+          alerts: risk.alerts,
+          snapshotPeriodMinutes: minutes,
+          tags: args.tags,
+        },
         { parent: this },
       );
       if (risk.dashboard !== false) {

@@ -76,6 +76,9 @@ function fakeArn(type: string, name: string): string {
     case "lambda":
       return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;
     case "cloudwatch":
+      if (type === "aws:cloudwatch/eventRule:EventRule") {
+        return `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${name}`;
+      }
       return `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`;
     case "apigateway":
       return `arn:aws:apigateway:${REGION}::/restapis/${name}`;

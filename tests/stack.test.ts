@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { installMocks, resourcesOfType, unwrap } from "./support/pulumiMocks";
+import { installMocks, resourceNamed, resourcesOfType, unwrap } from "./support/pulumiMocks";
 import { readStackConfig } from "../local/stackConfigFile";
 
 const ROOT = path.join(__dirname, "..");
@@ -55,7 +55,7 @@ describe("stack program (index.ts) with the dev stack's config", () => {
   });
 
   it("passes the stack config through to the function", async () => {
-    const [fn] = resourcesOfType("aws:lambda/function:Function");
+    const fn = resourceNamed("fleet-activation-function", "aws:lambda/function:Function");
     const env = fn.inputs.environment.variables;
     assert.equal(env.FLEET_NAME, "acme-dev");
     assert.equal(env.ENVIRONMENT, "dev");
@@ -90,6 +90,45 @@ describe("stack program (index.ts) with the dev stack's config", () => {
     });
   });
 
+  it("builds the risk view, its dashboard and its alerts with the stack's risk settings", async () => {
+    const fleetUrn = "urn:pulumi:dev::ssm-hybrid-fleet::ssm-hybrid-fleet:index:HybridFleet::fleet";
+    for (const type of [
+      "ssm-hybrid-fleet:risk:RiskView",
+      "ssm-hybrid-fleet:risk:RiskDashboard",
+      "ssm-hybrid-fleet:risk:RiskAlerts",
+    ]) {
+      const parts = resourcesOfType(type);
+      assert.equal(parts.length, 1, type);
+      assert.equal(parts[0].parent, fleetUrn, type);
+    }
+    const fn = resourceNamed("fleet-risk-snapshot", "aws:lambda/function:Function");
+    assert.equal(fn.inputs.environment.variables.FLEET_NAME, "acme-dev");
+    assert.equal(fn.inputs.environment.variables.ATHENA_DATABASE, "hybrid_fleet_acme_dev_c2f9a54e");
+    const register = resourceNamed("fleet-risk-register-acceptances");
+    assert.equal(JSON.parse(register.inputs.content).id, "legacy-erp-kb");
+    assert.equal(resourcesOfType("aws:cloudwatch/dashboard:Dashboard").length, 1);
+    assert.ok(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").length >= 5);
+    assert.equal(resourcesOfType("aws:sns/topic:Topic").length, 1);
+    assert.deepEqual(
+      resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs.endpoint),
+      ["secops@example.com"],
+    );
+    assert.equal(
+      await unwrap(program.riskReportUrl),
+      "s3://fleet-sync-data/risk-reports/latest.html",
+    );
+    assert.equal(await unwrap(program.riskFunctionName), "fleet-risk-snapshot");
+    assert.equal(await unwrap(program.riskHistoryTableName), "risk_history");
+    assert.match(
+      (await unwrap(program.riskDashboardUrl)) ?? "",
+      /#dashboards\/dashboard\/HybridFleet-acme-dev-risk$/,
+    );
+    assert.match(
+      (await unwrap(program.riskAlertTopicArn)) ?? "",
+      /^arn:aws:sns:ap-southeast-2:123456789012:/,
+    );
+  });
+
   it("npm run synth prints every resource and writes them as JSON", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -116,5 +155,21 @@ describe("stack program (index.ts) with the dev stack's config", () => {
       stdout.split("\n").filter((l) => l.includes("parent=")).length,
     );
     assert.match(written.outputs.activationUrl, /\/latest\/activate$/);
+    // The risk view synthesizes too: its function, dashboard, alarms and topic.
+    assert.match(
+      stdout,
+      /aws:lambda\/function:Function\s+fleet-risk-snapshot\s+parent=fleet-risk\s/,
+    );
+    for (const type of [
+      "aws:cloudwatch/dashboard:Dashboard",
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:sns/topic:Topic",
+    ]) {
+      assert.ok(
+        written.resources.some((r: { type: string }) => r.type === type),
+        type,
+      );
+    }
+    assert.equal(written.outputs.riskReportUrl, "s3://fleet-sync-data/risk-reports/latest.html");
   });
 });

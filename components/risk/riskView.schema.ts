@@ -86,9 +86,9 @@ export const RiskAlertSettingsSchema = strictObject({
     .optional()
     .describe('Environments in which any open CRITICAL finding alarms. Default ["prod"].'),
   scoreIncreaseShare: z
-    .number({ error: "must be a number from 0.01 to 100" })
-    .min(0.01, { error: "must be a number from 0.01 to 100" })
-    .max(100, { error: "must be a number from 0.01 to 100" })
+    .number({ error: "must be a number from 0 to 10" })
+    .min(0, { error: "must be a number from 0 to 10" })
+    .max(10, { error: "must be a number from 0 to 10" })
     .optional()
     .describe(
       "Alarm when the fleet score rises by more than this share day over day (0.2 = 20 %). Default 0.2.",
@@ -131,7 +131,7 @@ export const FleetRiskSettingsSchema = strictObject({
     .string()
     .optional()
     .describe(
-      `When the snapshot runs: rate(N minutes|hours|days), at least 15 minutes, or cron(6 fields). Default ${DEFAULT_SNAPSHOT_SCHEDULE}.`,
+      `When the snapshot runs: rate(N minutes|hours|days) from 15 minutes to 1 day, or a daily cron(M H * * ? *). Default ${DEFAULT_SNAPSHOT_SCHEDULE}.`,
     ),
   topMachines: intRange(1, 500)
     .optional()
@@ -148,8 +148,6 @@ export const RiskViewArgsSchema = strictObject({
   workgroupName: pulumiInput(z.string()),
   resultsBucketName: pulumiInput(z.string()),
   kmsKeyArn: pulumiInput(z.string().optional()).optional(),
-  accountIds: pulumiInput(z.array(z.string())).optional(),
-  regions: pulumiInput(z.array(z.string())).optional(),
   controls: z.array(
     strictObject({
       name: z.enum(["patch", "antivirus", "cis"]),

@@ -28,6 +28,7 @@ import {
   type RiskSqlContext,
 } from "../../risk/sql";
 import type { GlueTableSpec } from "../sync/complianceSync.sql";
+import { STATEMENTS_FILE } from "../../functions/riskSnapshot/statements";
 import { bundleFunction } from "../shared/bundle";
 import { ArgumentError } from "../shared/errors";
 import { formatPath, schemaProblems } from "../shared/argsSchema";
@@ -47,7 +48,7 @@ export const RISK_VIEW_TYPE = "ssm-hybrid-fleet:risk:RiskView";
 const COMPONENT = "RiskView";
 
 /** File in the snapshot function's code package holding the statements it runs. */
-export const RISK_STATEMENTS_FILE = "risk-statements.json";
+export const RISK_STATEMENTS_FILE = STATEMENTS_FILE;
 
 /** Arguments of {@link RiskView}. */
 export interface RiskViewArgs {

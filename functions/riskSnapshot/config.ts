@@ -34,6 +34,10 @@ export interface SnapshotConfig {
   readonly queryConcurrency: number;
   /** Longest the Athena queries may take together, seconds (capped by the Lambda's time left). @default 600 */
   readonly queryBudgetSeconds: number;
+  /** An Athena endpoint other than AWS's (local runs and the bundle test). */
+  readonly athenaEndpoint?: string;
+  /** An S3 endpoint other than AWS's, addressed path-style (local runs and the bundle test). */
+  readonly s3Endpoint?: string;
 }
 
 /** The environment variables read, for the component that sets them. */
@@ -48,6 +52,8 @@ export const SNAPSHOT_ENVIRONMENT = [
   "WEIGHTS",
   "QUERY_CONCURRENCY",
   "QUERY_BUDGET_SECONDS",
+  "ATHENA_ENDPOINT",
+  "S3_ENDPOINT",
 ] as const;
 
 function required(env: NodeJS.ProcessEnv, key: string): string {
@@ -132,5 +138,7 @@ export function loadSnapshotConfig(env: NodeJS.ProcessEnv): SnapshotConfig {
     // everything else in the account): keep the snapshot's share small.
     queryConcurrency: integer(env, "QUERY_CONCURRENCY", 4, 1, 8),
     queryBudgetSeconds: integer(env, "QUERY_BUDGET_SECONDS", 600, 10, 900),
+    ...(env.ATHENA_ENDPOINT ? { athenaEndpoint: env.ATHENA_ENDPOINT } : {}),
+    ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
   };
 }

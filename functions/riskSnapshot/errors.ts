@@ -3,16 +3,28 @@
  * query key) so the Lambda error in CloudWatch Logs says what to fix without a stack trace.
  */
 
-/** Base class: keeps the subclass name and an optional cause. */
+/**
+ * Gives an error class its name as a literal, on the class and its prototype: the bundle is
+ * minified, so the class would be called `Ie`, and Node (and the Lambda log) would print
+ * `Ie [ConfigurationError]: …`, or `Error: …` in the stack, captured before a constructor
+ * could set `this.name`.
+ */
+function named(cls: abstract new (...args: never[]) => Error, name: string): void {
+  Object.defineProperty(cls, "name", { value: name });
+  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
+}
+
+/** Base class with an optional cause. */
 export abstract class SnapshotError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
+named(SnapshotError, "SnapshotError");
 
 /** A missing or malformed environment variable or statements file (fails the cold start). */
 export class ConfigurationError extends SnapshotError {}
+named(ConfigurationError, "ConfigurationError");
 
 /** An Athena query ended FAILED or CANCELLED. */
 export class AthenaQueryError extends SnapshotError {
@@ -29,6 +41,7 @@ export class AthenaQueryError extends SnapshotError {
     );
   }
 }
+named(AthenaQueryError, "AthenaQueryError");
 
 /** An Athena query did not finish within the function's time budget (it was stopped). */
 export class AthenaTimeoutError extends SnapshotError {
@@ -43,6 +56,8 @@ export class AthenaTimeoutError extends SnapshotError {
     );
   }
 }
+named(AthenaTimeoutError, "AthenaTimeoutError");
 
 /** A query returned other columns than the snapshot contract (risk/model.ts) lists. */
 export class ResultShapeError extends SnapshotError {}
+named(ResultShapeError, "ResultShapeError");

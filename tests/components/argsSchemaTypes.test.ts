@@ -16,7 +16,12 @@ import type {
 } from "../../components/compliance/complianceControls.schema";
 import type { ComplianceSyncArgs } from "../../components/sync/complianceSync";
 import type { ComplianceSyncArgsSchema } from "../../components/sync/complianceSync.schema";
-import type { HybridFleetArgs } from "../../components/hybridFleet";
+import type { FleetRiskArgs, HybridFleetArgs } from "../../components/hybridFleet";
+import type { RiskViewArgs } from "../../components/risk/riskView";
+import type {
+  FleetRiskSettingsSchema,
+  RiskViewArgsSchema,
+} from "../../components/risk/riskView.schema";
 import type { HybridFleetArgsSchema } from "../../components/hybridFleet.schema";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -28,6 +33,8 @@ const checks: [
   SameKeys<typeof ComplianceControlsArgsSchema, ComplianceControlsArgs>,
   SameKeys<typeof ComplianceSyncArgsSchema, ComplianceSyncArgs>,
   SameKeys<typeof HybridFleetArgsSchema, HybridFleetArgs>,
+  SameKeys<typeof RiskViewArgsSchema, RiskViewArgs>,
+  SameKeys<typeof FleetRiskSettingsSchema, FleetRiskArgs>,
   // The controls are plain data all the way down: the whole shape must agree.
   Same<Controls, ComplianceControlsConfig>,
   Same<
@@ -35,7 +42,7 @@ const checks: [
     keyof NonNullable<ComplianceControlsConfig["antivirus"]>
   >,
   Same<keyof NonNullable<Controls["cis"]>, keyof NonNullable<ComplianceControlsConfig["cis"]>>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 
 describe("argument schemas and Args interfaces", () => {
   it("agree on every key (checked by tsc)", () => {

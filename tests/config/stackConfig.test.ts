@@ -72,7 +72,7 @@ describe("stack config", () => {
         assert.ok("default" in decl, key);
       }
       const structured = ["bootstrapTokens", "allowedTags", "controls"];
-      structured.push("complianceCustomInventoryTypes");
+      structured.push("complianceCustomInventoryTypes", "risk");
       assert.deepEqual(
         Object.keys(STACK_CONFIG_KEYS).filter((k) => !(k in project.config)),
         structured,
@@ -209,6 +209,29 @@ describe("stack config", () => {
       athenaWorkgroup: "",
       athenaBytesScannedCutoff: 1073741824,
       athenaResultsExpirationDays: 7,
+      risk: {
+        enabled: true,
+        staleDays: 7,
+        severityWeights: {
+          CRITICAL: 10,
+          HIGH: 5,
+          MEDIUM: 2,
+          LOW: 1,
+          INFORMATIONAL: 0,
+          UNSPECIFIED: 1,
+        },
+        maxAcceptanceDays: 365,
+        acceptances: [],
+        snapshotSchedule: "rate(1 hour)",
+        topMachines: 20,
+        alerts: {
+          criticalEnvironments: ["prod"],
+          scoreIncreaseShare: 0.2,
+          notSeenThreshold: 0,
+          emails: [],
+        },
+        dashboard: true,
+      },
     });
   });
 
@@ -244,7 +267,9 @@ describe("stack config", () => {
       { typeName: "Custom:Agent", columns: ["product"] },
     ]);
     assert.equal(args.sync.kmsKeyArn, undefined);
-    assert.equal(loadFleetArgs({ complianceSync: false }, ctx).sync, false);
+    const noSync = loadFleetArgs({ complianceSync: false, risk: { enabled: false } }, ctx);
+    assert.equal(noSync.sync, false);
+    assert.equal(noSync.risk, false);
   });
 
   it("passes a token's allowInstanceIdNames and the access, trust and naming keys on", () => {
@@ -444,6 +469,41 @@ describe("stack config", () => {
         `ssm-hybrid-fleet:complianceCustomInventoryTypes[0].colums: ${known(["typeName", "columns"])}`,
     ],
   ];
+  const risky = (changes: Record<string, unknown>) => ({
+    id: "kb-legacy",
+    control: "patch",
+    reason: "vendor build",
+    approver: "CAB-1",
+    expiresAt: new Date(Date.now() + 100 * 86_400_000).toISOString(),
+    ...changes,
+  });
+  refusals.push(
+    [
+      "an unknown risk key",
+      { risk: { staledays: 3 } },
+      `ssm-hybrid-fleet:risk.staledays: ${known([
+        "enabled",
+        "staleDays",
+        "severityWeights",
+        "maxAcceptanceDays",
+        "acceptances",
+        "snapshotSchedule",
+        "topMachines",
+        "alerts",
+        "dashboard",
+      ])}`,
+    ],
+    [
+      "a fractional severity weight",
+      { risk: { severityWeights: { HIGH: 2.5 } } },
+      "ssm-hybrid-fleet:risk.severityWeights.HIGH: must be a whole number from 0 to 1000; got 2.5",
+    ],
+    [
+      "an acceptance without expiry",
+      { risk: { acceptances: [risky({ expiresAt: undefined })] } },
+      "ssm-hybrid-fleet:risk.acceptances[0].expiresAt: is required",
+    ],
+  );
   for (const [what, values, message] of refusals) {
     it(`refuses ${what}, naming the path`, () => {
       assert.equal(refusal(values), message);
@@ -517,9 +577,59 @@ describe("stack config", () => {
       'ssm-hybrid-fleet:complianceCustomInventoryTypes[0].typeName: "Agent" must be AWS:<Name> or Custom:<Name> (letters, digits, _)',
     ],
   ];
+  componentRefusals.push(
+    [
+      "an acceptance without approver",
+      { risk: { acceptances: [risky({}), risky({ id: "b", approver: "" })] } },
+      "ssm-hybrid-fleet:risk.acceptances[1].approver: is required: name who approved it (a person or a change record)",
+    ],
+    [
+      "an acceptance of an unknown or disabled control",
+      {
+        controls: { cis: { enabled: false } },
+        risk: { acceptances: [risky({ control: "cis" })] },
+      },
+      'ssm-hybrid-fleet:risk.acceptances[0].control: must be an enabled control (patch, antivirus); got "cis"',
+    ],
+    [
+      "an acceptance of a mandated control",
+      {
+        controls: { antivirus: { mandatory: true } },
+        risk: { acceptances: [risky({ control: "antivirus" })] },
+      },
+      'ssm-hybrid-fleet:risk.acceptances[0].control: "antivirus" is mandated (controls.antivirus.mandatory): its findings cannot be accepted',
+    ],
+    [
+      "an acceptance expiring beyond maxAcceptanceDays",
+      {
+        risk: {
+          maxAcceptanceDays: 30,
+          acceptances: [risky({ expiresAt: "2099-01-01T00:00:00Z" })],
+        },
+      },
+      "ssm-hybrid-fleet:risk.acceptances[0].expiresAt: 2099-01-01T00:00:00Z is more than maxAcceptanceDays (30) ahead: at the latest " /* + date */,
+    ],
+    [
+      "a snapshot schedule under 15 minutes",
+      { risk: { snapshotSchedule: "rate(1 minute)" } },
+      "ssm-hybrid-fleet:risk.snapshotSchedule: rate(1 minute) is more often than every 15 minutes: each snapshot runs about ten Athena queries",
+    ],
+    [
+      "an alert email that is not one",
+      { risk: { alerts: { emails: ["secops"] } } },
+      'ssm-hybrid-fleet:risk.alerts.emails[0]: "secops" is not an email address (name@example.com)',
+    ],
+    [
+      "the risk view without the sync",
+      { complianceSync: false },
+      "ssm-hybrid-fleet:risk: needs the compliance sync, which is off (sync: false / complianceSync: false): turn the sync on, or the risk view off (risk: false / risk.enabled: false)",
+    ],
+  );
   for (const [what, values, message] of componentRefusals) {
     it(`refuses ${what} through the components' validators, naming the path`, () => {
-      assert.equal(refusal(values), message);
+      // The latest allowed expiry depends on today: compare up to it.
+      if (message.endsWith("at the latest ")) assert.ok(refusal(values).startsWith(message));
+      else assert.equal(refusal(values), message);
     });
   }
 
