@@ -247,7 +247,7 @@ function expiryText(a: SnapshotAcceptance, now: string): string {
 }
 
 function acceptanceRow(a: SnapshotAcceptance, now: string): string {
-  return `<tr data-acceptance-id="${e(a.id)}"><td class="rid">${e(a.id)}</td><td>${e(a.control)}</td><td><span class="status ${e(a.status)}">${e(a.status)}</span></td><td>${e(formatDate(a.expiresAt))}<br><span class="note">${expiryText(a, now)}</span></td><td>${e(a.approver)}</td><td>${e(a.reason)}</td><td class="num">${metric("acceptance.findings", a.findings, a.id)}</td></tr>`;
+  return `<tr data-acceptance-id="${e(a.id)}"><td class="rid">${e(a.id)}</td><td>${e(a.control)}</td><td><span class="status ${e(a.status)}">${e(a.status)}</span></td><td><span class="nowrap">${e(formatDate(a.expiresAt))}</span><br><span class="note">${expiryText(a, now)}</span></td><td>${e(a.approver)}</td><td>${e(a.reason)}</td><td class="num">${metric("acceptance.findings", a.findings, a.id)}</td></tr>`;
 }
 
 const ACCEPTANCE_HEAD = ["ID", "Control", "Status", "Expires", "Approver", "Reason", "Findings"];

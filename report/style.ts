@@ -56,6 +56,7 @@ details.machine .findings{padding:4px 8px 12px 3em}
 .machines-head{display:grid;grid-template-columns:2.2em minmax(0,2.6fr) minmax(0,1fr) minmax(0,1fr) 5em 4.5em 5em 5em minmax(0,1.5fr);gap:8px;padding:6px 8px;border-bottom:1px solid var(--line)}
 .machines-head span{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase}
 .num{text-align:right}
+.nowrap{white-space:nowrap}
 .name{font-weight:600;overflow-wrap:break-word}
 .rid{overflow-wrap:anywhere;color:var(--muted);font-size:12px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .twisty::before{content:"▸";color:var(--muted)}

@@ -131,3 +131,84 @@ export function expectedMetrics(s: RiskSnapshot): ShownMetric[] {
 
 /** Reads a shown number back: `1,234` → 1234, `37.5` → 37.5. */
 export const shownNumber = (text: string): number => Number(text.replace(/,/g, ""));
+
+/** One SQL result row (numbers as numbers from DuckDB, as strings from Athena). */
+type SqlRow = Record<string, string | number | boolean | null>;
+
+/**
+ * The numbers the report must show, read straight from the snapshot SELECTs' rows (columns
+ * of SNAPSHOT_COLUMNS), so a test can compare the page with the SQL and not only with the
+ * assembled snapshot.
+ */
+export function expectedMetricsFromRows(rows: Record<string, readonly SqlRow[]>): ShownMetric[] {
+  const n = (v: SqlRow[string]): number => Number(v);
+  const s = (v: SqlRow[string]): string => String(v);
+  const [t] = rows.totals;
+  const out: ShownMetric[] = [
+    ["totals.score", null, n(t.score)],
+    ["totals.machines", null, n(t.machines)],
+    ["totals.reportMachines", null, n(t.report_machines)],
+    ["totals.enforceMachines", null, n(t.enforce_machines)],
+    ["totals.open", null, n(t.open)],
+    ["totals.acceptanceExpired", null, n(t.acceptance_expired)],
+    ["totals.accepted", null, n(t.accepted)],
+    ["totals.notSeen", null, n(t.not_seen)],
+    ...SEVERITIES.map((v): ShownMetric => [
+      "totals.openBySeverity",
+      v,
+      n(t[`open_${v.toLowerCase()}`]),
+    ]),
+  ];
+  for (const c of rows.controls) {
+    const k = s(c.control);
+    out.push(
+      ["control.coveragePercent", k, n(c.coverage_percent)],
+      ["control.compliant", k, n(c.compliant)],
+      ["control.machines", k, n(c.machines)],
+      ["control.open", k, n(c.open)],
+      ["control.acceptanceExpired", k, n(c.acceptance_expired)],
+      ["control.accepted", k, n(c.accepted)],
+      ["control.score", k, n(c.score)],
+    );
+  }
+  const cells = new Map<string, number[]>();
+  for (const b of rows.breakdown) {
+    const k = `${s(b.environment)}/${s(b.compliance_mode)}`;
+    const c = cells.get(k) ?? [0, 0, 0, 0, 0, 0];
+    c[0] += n(b.score);
+    c[1] += n(b.open);
+    c[2] += b.severity === "CRITICAL" ? n(b.open) : 0;
+    c[3] += b.severity === "HIGH" ? n(b.open) : 0;
+    c[4] += n(b.acceptance_expired);
+    c[5] += n(b.accepted);
+    cells.set(k, c);
+  }
+  const cellMetrics = [
+    "score",
+    "open",
+    "openCritical",
+    "openHigh",
+    "acceptanceExpired",
+    "accepted",
+  ];
+  for (const [k, c] of cells)
+    cellMetrics.forEach((name, i) => out.push([`breakdown.${name}`, k, c[i]]));
+  for (const m of rows.top_machines) {
+    const k = s(m.resource_id);
+    out.push(
+      ["machine.score", k, n(m.score)],
+      ["machine.open", k, n(m.open)],
+      ["machine.acceptanceExpired", k, n(m.acceptance_expired)],
+      ["machine.accepted", k, n(m.accepted)],
+    );
+  }
+  for (const a of rows.acceptances) {
+    if (a.status !== "expired") out.push(["acceptance.findings", s(a.id), n(a.findings)]);
+    if (a.status !== "active") out.push(["acceptance.findings", s(a.id), n(a.findings)]);
+  }
+  for (const x of rows.not_seen)
+    if (x.days_since_seen !== null)
+      out.push(["notSeen.days", s(x.resource_id), n(x.days_since_seen)]);
+  for (const h of rows.history) out.push(["history.score", s(h.captured_at), n(h.score)]);
+  return sortMetrics(out);
+}
