@@ -182,7 +182,7 @@ export function riskAlarms(inputs: RiskAlarmInputs): RiskAlarmSpec[] {
       ...base,
       key: "score-increase",
       name: `${inputs.alarmNamePrefix}-score-increase`,
-      alarmDescription: `Fleet ${inputs.fleet}'s risk score rose by more than ${inputs.scoreIncreaseShare * 100} % against the snapshot a day earlier.`,
+      alarmDescription: `Fleet ${inputs.fleet}'s risk score rose by more than ${Number((inputs.scoreIncreaseShare * 100).toFixed(6))} % against the snapshot a day earlier.`,
       metricName: FLEET_METRICS.scoreDayOverDay,
       dimensions: fleet,
       statistic: "Maximum",
