@@ -100,6 +100,22 @@ export interface MetricWidget extends Placement {
 
 const WIDTH = 24;
 
+/** CloudWatch: a dimension value is at most this many characters. */
+const MAX_DIMENSION_VALUE_LENGTH = 1024;
+
+/**
+ * The dimension value the snapshot publishes for a fleet or environment name: characters
+ * outside printable ASCII become `_`, cut to 1024 characters, blank becomes `(none)`
+ * (CloudWatch `Dimension` rules,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html).
+ * Mirrors `dimensionValue` of risk/metrics.ts (the snapshot function's EMF lines), which
+ * this branch does not have yet: graphs and alarms must name exactly what is published.
+ */
+export function metricDimensionValue(raw: string): string {
+  const ascii = raw.replace(/[^\x20-\x7e]/g, "_").slice(0, MAX_DIMENSION_VALUE_LENGTH);
+  return ascii.trim() === "" ? "(none)" : ascii;
+}
+
 /**
  * A dimension value inside a SEARCH term: double-quoted for an exact match. The whole
  * search string is single-quoted, so quotes and backslashes could end it early; fleet and
@@ -142,7 +158,8 @@ function perEnvironment(
   id: string,
 ): MetricEntry[] {
   if (o.environments !== undefined) {
-    return [...o.environments].sort().map((env) => {
+    const envs = [...new Set(o.environments.map(metricDimensionValue))].sort();
+    return envs.map((env) => {
       searchValue("environments[]", env);
       return [
         RISK_METRIC_NAMESPACE,
@@ -258,7 +275,8 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
       `riskDashboardBody: periodSeconds must be a whole multiple of 60, got ${periodSeconds}`,
     );
   }
-  const { fleet, region } = options;
+  const { region } = options;
+  const fleet = metricDimensionValue(options.fleet);
   searchValue("fleet", fleet);
   const o = { fleet, periodSeconds, environments: options.environments };
 

@@ -43,6 +43,7 @@ describe("risk alarms (pure)", () => {
         metricName: "OpenCritical",
         dimensions: { Fleet: "acme-prod", Environment: "prod" },
         threshold: 0,
+        treatMissingData: "notBreaching",
       },
       {
         ...value,
@@ -143,10 +144,32 @@ describe("risk alarms (pure)", () => {
     }
   });
 
-  it("a silent pipeline is breaching; no value alarm sends an all-clear just because data stopped", () => {
-    for (const a of alarmsFor({ criticalEnvironments: ["prod", "dev"] })) {
-      assert.equal(a.treatMissingData, a.key === "silent-pipeline" ? "breaching" : "ignore", a.key);
-    }
+  it("missing data: silent pipeline breaching, environment lines not breaching, fleet lines ignored", () => {
+    // The snapshot writes the [Fleet] line every run, but an environment line only while the
+    // environment has findings or listed machines (risk/metrics.ts): its absence means none.
+    const expected: Record<string, string> = {
+      "critical-prod": "notBreaching",
+      "critical-dev": "notBreaching",
+      "score-increase": "ignore",
+      "expired-acceptances": "ignore",
+      "not-seen": "ignore",
+      "silent-pipeline": "breaching",
+    };
+    const alarms = alarmsFor({ criticalEnvironments: ["prod", "dev"] });
+    assert.deepEqual(Object.fromEntries(alarms.map((a) => [a.key, a.treatMissingData])), expected);
+  });
+
+  it("cleans dimension values the way the snapshot's EMF lines do (printable ASCII, 1–1024)", () => {
+    const alarms = riskAlarms({
+      ...resolveRiskAlertSettings({ criticalEnvironments: ["prod-ü", "x".repeat(1030)] }),
+      fleet: "Flotte-Zürich",
+      alarmNamePrefix: PREFIX,
+      snapshotPeriodMinutes: 60,
+    });
+    assert.deepEqual(alarms[0].dimensions, { Fleet: "Flotte-Z_rich", Environment: "prod-_" });
+    assert.equal(alarms[0].name, `${PREFIX}-critical-prod-ü`);
+    assert.equal(alarms[1].dimensions.Environment, "x".repeat(1024));
+    assert.deepEqual(alarms[2].dimensions, { Fleet: "Flotte-Z_rich" });
   });
 
   it("refuses two environments that map to the same alarm key", () => {

@@ -198,7 +198,7 @@ describe("RiskAlerts component (mocks)", () => {
         datapointsToAlarm: 1,
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "ignore",
+        treatMissingData: "notBreaching",
         actionsEnabled: true,
         alarmActions: [TOPIC_ARN("alerts-topic")],
         okActions: [TOPIC_ARN("alerts-topic")],

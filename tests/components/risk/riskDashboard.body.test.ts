@@ -374,6 +374,30 @@ describe("riskDashboardBody (pure)", () => {
     });
   }
 
+  it("names fleet and environments by the dimension values the snapshot publishes", () => {
+    const body = riskDashboardBody({
+      ...OPTIONS,
+      fleet: "Flotte-Zürich",
+      environments: ["prod-ü", "prod-é", "  "],
+    });
+    const widgets = metricWidgets(body);
+    const score = widgets.find((w) => w.properties.title.startsWith("Fleet risk score"))!;
+    assert.deepEqual(score.properties.metrics, [
+      ["HybridFleet/Risk", "FleetScore", "Fleet", "Flotte-Z_rich", { label: "Fleet score" }],
+    ]);
+    const critical = widgets.find((w) => w.properties.title === "Open CRITICAL by environment")!;
+    // Two names that clean to one value are one line; a blank one is "(none)".
+    assert.deepEqual(
+      critical.properties.metrics.map((m) => m[5]),
+      ["(none)", "prod-_"],
+    );
+    const coverage = widgets.find((w) => w.properties.title === "Coverage per control (%)")!;
+    assert.match(
+      (coverage.properties.metrics[0][0] as { expression: string }).expression,
+      / Fleet="Flotte-Z_rich"'/,
+    );
+  });
+
   it("builds the SEARCH expression from the model's names", () => {
     assert.equal(
       riskSearchExpression(["Fleet", "Control"], "OpenFindings", "(all)", "Maximum", 300),
