@@ -310,6 +310,19 @@ describe("RiskAlerts component (mocks)", () => {
     });
   }
 
+  it("warns when alerts would reach nobody or no environment's CRITICAL findings alarm", () => {
+    const warnings = (alerts: import("../../../risk/model").RiskAlertSettings) =>
+      mod.riskAlertsWarnings(mod.resolveRiskAlertsArgs({ fleet: "acme", alerts }));
+    assert.deepEqual(warnings({ emails: ["a@example.com"] }), []);
+    assert.deepEqual(warnings({ topicArn: "arn:aws:sns:ap-southeast-2:123456789012:t" }), []);
+    assert.deepEqual(warnings({}), [
+      "RiskAlerts: alerts.emails is empty: the alarms publish to a new topic nobody is subscribed to; add addresses or subscribe to the topicArn output",
+    ]);
+    assert.deepEqual(warnings({ criticalEnvironments: [], emails: ["a@example.com"] }), [
+      "RiskAlerts: alerts.criticalEnvironments is empty: open CRITICAL findings alarm in no environment",
+    ]);
+  });
+
   it("fits the default prefix for a fleet name with other characters", () => {
     assert.match(mod.defaultAlarmNamePrefix("(all)"), /^HybridFleet--all--risk-[0-9a-f]{8}$/);
     assert.equal(mod.defaultAlarmNamePrefix("x".repeat(300)).length, 128);
