@@ -43,6 +43,11 @@ export interface RiskDashboardBodyOptions {
   readonly workgroupName?: string;
   /** Where the latest HTML report lives. */
   readonly report?: { readonly bucket: string; readonly key: string };
+  /**
+   * ARNs of the risk alarms, shown in an alarm status widget (at most 100).
+   * @default undefined (no alarm widget)
+   */
+  readonly alarmArns?: readonly string[];
 }
 
 /** A CloudWatch dashboard body (the subset this package writes). */
@@ -53,7 +58,7 @@ export interface DashboardBody {
 }
 
 /** One widget on the 24-column grid. */
-export type DashboardWidget = MetricWidget | TextWidget;
+export type DashboardWidget = MetricWidget | TextWidget | AlarmWidget;
 
 interface Placement {
   readonly x: number;
@@ -67,6 +72,19 @@ export interface TextWidget extends Placement {
   readonly type: "text";
   readonly properties: { readonly markdown: string };
 }
+
+/** An alarm status widget: the states of up to 100 alarms. */
+export interface AlarmWidget extends Placement {
+  readonly type: "alarm";
+  readonly properties: {
+    readonly title: string;
+    readonly sortBy: "stateUpdatedTimestamp";
+    readonly alarms: readonly string[];
+  };
+}
+
+/** An alarm status widget shows at most this many alarms. */
+const MAX_ALARMS_PER_WIDGET = 100;
 
 /**
  * One entry of a metric widget's `metrics` array: a metric
@@ -89,7 +107,7 @@ export interface MetricWidget extends Placement {
   readonly properties: {
     readonly title: string;
     readonly region: string;
-    readonly view: "timeSeries";
+    readonly view: "timeSeries" | "singleValue";
     readonly stacked: boolean;
     readonly period: number;
     readonly stat: string;
@@ -279,6 +297,12 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
   const fleet = metricDimensionValue(options.fleet);
   searchValue("fleet", fleet);
   const o = { fleet, periodSeconds, environments: options.environments };
+  const alarms = [...new Set(options.alarmArns ?? [])].sort();
+  if (alarms.length > MAX_ALARMS_PER_WIDGET) {
+    throw new Error(
+      `riskDashboardBody: alarmArns holds ${alarms.length} alarms; an alarm widget shows at most ${MAX_ALARMS_PER_WIDGET}`,
+    );
+  }
 
   const widgets: DashboardWidget[] = [];
   let y = 0;
@@ -301,16 +325,17 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
     title: string,
     metrics: readonly MetricEntry[],
     yMax?: number,
+    view: "timeSeries" | "singleValue" = "timeSeries",
   ): MetricWidget => ({
     type: "metric",
     x,
     y,
     width,
-    height: 6,
+    height: view === "singleValue" ? 3 : 6,
     properties: {
       title,
       region,
-      view: "timeSeries",
+      view,
       stacked: false,
       period: periodSeconds,
       stat: "Maximum",
@@ -319,6 +344,40 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
     },
   });
 
+  // The numbers a reader wants first: the newest point of each headline metric.
+  widgets.push(
+    graph(
+      0,
+      WIDTH,
+      "Now",
+      [
+        fleetMetric(FLEET_METRICS.score, fleet, "Fleet score"),
+        fleetMetric(FLEET_METRICS.openCritical, fleet, "Open CRITICAL"),
+        fleetMetric(FLEET_METRICS.openHigh, fleet, "Open HIGH"),
+        fleetMetric(FLEET_METRICS.notSeen, fleet, "Machines not seen"),
+        fleetMetric(FLEET_METRICS.expiredAcceptances, fleet, "Expired acceptances"),
+        fleetMetric(
+          FLEET_METRICS.expiringAcceptances,
+          fleet,
+          `Acceptances expiring within ${EXPIRING_SOON_DAYS} days`,
+        ),
+      ],
+      undefined,
+      "singleValue",
+    ),
+  );
+  y += 3;
+  if (alarms.length > 0) {
+    widgets.push({
+      type: "alarm",
+      x: 0,
+      y,
+      width: WIDTH,
+      height: 2,
+      properties: { title: "Risk alarms", sortBy: "stateUpdatedTimestamp", alarms },
+    });
+    y += 2;
+  }
   widgets.push(
     graph(0, 12, "Fleet risk score (sum of open finding weights)", [
       fleetMetric(FLEET_METRICS.score, fleet, "Fleet score"),

@@ -34,6 +34,10 @@ const OPTIONS: RiskDashboardBodyOptions = {
   },
   workgroupName: "HybridFleet-acme-prod",
   report: { bucket: "fleet-data-1234", key: "reports/latest.html" },
+  alarmArns: [
+    "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:HybridFleet-acme-prod-risk-silent-pipeline",
+    "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:HybridFleet-acme-prod-risk-critical-prod",
+  ],
 };
 
 function snapshotCases(): Record<string, DashboardBody> {
@@ -72,7 +76,7 @@ const BODY_SCHEMA = {
         required: ["type", "x", "y", "width", "height", "properties"],
         additionalProperties: false,
         properties: {
-          type: { enum: ["metric", "text"] },
+          type: { enum: ["metric", "text", "alarm"] },
           x: { type: "integer", minimum: 0, maximum: 23 },
           y: { type: "integer", minimum: 0 },
           width: { type: "integer", minimum: 1, maximum: 24 },
@@ -89,6 +93,28 @@ const BODY_SCHEMA = {
                   required: ["markdown"],
                   additionalProperties: false,
                   properties: { markdown: { type: "string", minLength: 1 } },
+                },
+              },
+            },
+          },
+          {
+            if: { properties: { type: { const: "alarm" } } },
+            then: {
+              properties: {
+                properties: {
+                  type: "object",
+                  required: ["alarms"],
+                  additionalProperties: false,
+                  properties: {
+                    title: { type: "string" },
+                    alarms: {
+                      type: "array",
+                      minItems: 1,
+                      maxItems: 100,
+                      items: { type: "string", pattern: "^arn:aws[a-z-]*:cloudwatch:" },
+                    },
+                    sortBy: { enum: ["default", "stateUpdatedTimestamp", "timestamp"] },
+                  },
                 },
               },
             },
@@ -396,6 +422,49 @@ describe("riskDashboardBody (pure)", () => {
       (coverage.properties.metrics[0][0] as { expression: string }).expression,
       / Fleet="Flotte-Z_rich"'/,
     );
+  });
+
+  it("opens with the current values and the risk alarms' states", () => {
+    const body = riskDashboardBody(OPTIONS);
+    const now = body.widgets[1] as MetricWidget;
+    assert.equal(now.type, "metric");
+    assert.equal(now.properties.view, "singleValue");
+    assert.deepEqual(
+      now.properties.metrics.map((m) => m[1]),
+      [
+        "FleetScore",
+        "OpenCritical",
+        "OpenHigh",
+        "MachinesNotSeen",
+        "ExpiredAcceptances",
+        "AcceptancesExpiringSoon",
+      ],
+    );
+    assert.deepEqual(body.widgets[2], {
+      type: "alarm",
+      x: 0,
+      y: now.y + now.height,
+      width: 24,
+      height: 2,
+      properties: {
+        title: "Risk alarms",
+        sortBy: "stateUpdatedTimestamp",
+        alarms: [
+          "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:HybridFleet-acme-prod-risk-critical-prod",
+          "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:HybridFleet-acme-prod-risk-silent-pipeline",
+        ],
+      },
+    });
+    // Without alarm ARNs there is no alarm widget (an empty one is refused by PutDashboard).
+    const bare = riskDashboardBody({ ...OPTIONS, alarmArns: undefined });
+    assert.ok(bare.widgets.every((w) => w.type !== "alarm"));
+  });
+
+  it("refuses more than 100 alarms (the alarm widget's limit)", () => {
+    const alarmArns = Array.from({ length: 101 }, (_, i) => `arn:aws:cloudwatch:r:1:alarm:a${i}`);
+    assert.throws(() => riskDashboardBody({ ...OPTIONS, alarmArns }), {
+      message: "riskDashboardBody: alarmArns holds 101 alarms; an alarm widget shows at most 100",
+    });
   });
 
   it("builds the SEARCH expression from the model's names", () => {

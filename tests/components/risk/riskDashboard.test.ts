@@ -54,6 +54,10 @@ describe("RiskDashboard component (mocks)", () => {
         },
         workgroupName: pulumi.output("HybridFleet-acme-prod"),
         reportBucketName: pulumi.output("fleet-data"),
+        alarmArns: {
+          "not-seen": pulumi.output("arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:b"),
+          "critical-prod": "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:a",
+        },
       });
     });
 
@@ -76,6 +80,10 @@ describe("RiskDashboard component (mocks)", () => {
           savedQueries: { "fleet-compliance": "q-1", "not-seen": "q-2" },
           workgroupName: "HybridFleet-acme-prod",
           report: { bucket: "fleet-data", key: "reports/latest.html" },
+          alarmArns: [
+            "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:a",
+            "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:b",
+          ],
         }),
       );
     });
