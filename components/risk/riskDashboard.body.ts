@@ -4,8 +4,8 @@
  *
  * Structure follows "Dashboard Body Structure and Syntax"
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html):
- * a `widgets` array of `metric` and `text` widgets on a 24-column grid, each metric widget
- * with its own `region`, `period` and `stat`. Per-environment and per-control graphs use
+ * a `widgets` array of `text`, `metric` and `alarm` widgets on a 24-column grid, each metric
+ * widget with its own `region`, `period` and `stat`. Per-environment and per-control graphs use
  * metric SEARCH expressions
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html),
  * so environments and controls that appear later show up without a redeploy.
@@ -277,8 +277,9 @@ function linksMarkdown(o: RiskDashboardBodyOptions): string {
 }
 
 /**
- * The risk dashboard: a links panel, then fleet score; open CRITICAL and HIGH by
- * environment; coverage and open findings per control; report vs enforce machines; machines
+ * The risk dashboard: a links panel; the newest headline values; the risk alarms' states
+ * (when `alarmArns` is given); then fleet score and open findings over time; open CRITICAL
+ * and HIGH by environment; coverage and open findings per control; report vs enforce machines; machines
  * not seen; acceptances expiring within {@link EXPIRING_SOON_DAYS} days and expired.
  * Deterministic: the same options give the same object (environments and queries sorted).
  *
