@@ -13,6 +13,8 @@ import {
   unwrap,
 } from "../../support/pulumiMocks";
 
+import { resolveRiskAlertSettings, riskAlarms } from "../../../components/risk/riskAlarms";
+
 type Module = typeof import("../../../components/risk/riskAlerts");
 let mod: Module;
 
@@ -223,6 +225,30 @@ describe("RiskAlerts component (mocks)", () => {
         assert.ok(r.inputs.name.startsWith(`${PREFIX}-`), r.name);
         // The first state change must find the topic policy in place.
         assert.ok(dependencies.get(r.name)?.includes("alerts-topic-policy"), r.name);
+      }
+    });
+
+    it("creates every alarm exactly from its spec (one resource per spec, nothing else)", () => {
+      const specs = riskAlarms({
+        ...resolveRiskAlertSettings({
+          criticalEnvironments: ["prod", "pci"],
+          emails: ["SecOps@example.com", "risk-owner@example.com"],
+        }),
+        fleet: "acme-prod",
+        alarmNamePrefix: PREFIX,
+        snapshotPeriodMinutes: 60,
+      });
+      const alarms = [...childrenOf("alerts").values()].filter((c) => c.type === ALARM);
+      assert.equal(alarms.length, specs.length);
+      for (const spec of specs) {
+        const { key, ...fields } = spec;
+        assert.deepEqual(child("alerts", ALARM, `alerts-${key}`).inputs, {
+          ...fields,
+          actionsEnabled: true,
+          alarmActions: [TOPIC_ARN("alerts-topic")],
+          okActions: [TOPIC_ARN("alerts-topic")],
+          tags: { Team: "secops" },
+        });
       }
     });
 
