@@ -73,6 +73,12 @@ export interface SyncDuckdbOptions {
    * @default the table location mapped below `root`
    */
   readonly historyDir?: string;
+  /**
+   * Read every JSON table into memory once at open (a table, not a view): repeated queries
+   * then skip the JSON parsing, at the cost of reading the files up front.
+   * @default false
+   */
+  readonly materialize?: boolean;
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
@@ -182,8 +188,9 @@ export class SyncDuckdb {
       ...columns.map((c) => `${value(c)} AS "${c}"`),
       ...partitions.map((p) => `"${p}"`),
     ];
+    const kind = this.options.materialize ? "TABLE" : "VIEW";
     await this.exec(
-      `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
+      `CREATE OR REPLACE ${kind} ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
         `format = 'newline_delimited', hive_partitioning = ${partitioned}, hive_types_autocast = false)`,
     );
   }
@@ -234,7 +241,12 @@ export class SyncDuckdb {
         `INSERT columns ${columns.join(", ")} are not the table's ${expected.join(", ")}`,
       );
     }
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE history_append AS ${query}`, params);
+    // Like Athena, by position into the table's columns and types.
+    const types = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(
+      (c) => `"${c.name}" ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`,
+    );
+    await this.exec(`CREATE OR REPLACE TEMP TABLE history_append (${types.join(", ")})`);
+    await this.connection.run(`INSERT INTO history_append ${query}`, params);
     const [{ n }] = await this.rows("SELECT count(*) AS n FROM history_append");
     const folder = this.historyFolder(spec);
     fs.mkdirSync(folder, { recursive: true });

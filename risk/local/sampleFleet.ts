@@ -511,7 +511,7 @@ export interface SampleRiskConfig {
 /**
  * The sample's risk config as of `now`: patch HIGH, anti-virus HIGH and mandated, CIS MEDIUM;
  * one active acceptance (openssl patches on dev machines), one expiring within 30 days (a CIS
- * rule everywhere) and one that expired 10 days ago (glibc patches in prod).
+ * rule everywhere) and one that expired 10 days ago (SSH root login in prod).
  */
 export function sampleRiskConfig(now: Date): SampleRiskConfig {
   const at = (days: number) => isoSeconds(now.getTime() + days * DAY_MS);
@@ -555,11 +555,11 @@ export function sampleRiskConfig(now: Date): SampleRiskConfig {
         expiresAt: at(20),
       },
       {
-        id: "glibc-legacy",
-        control: "patch",
-        findingPattern: "glibc",
+        id: "ssh-root-legacy",
+        control: "cis",
+        findingPattern: "5\\.2\\.8",
         tags: { Environment: "prod" },
-        reason: "Vendor application certified on the old glibc only",
+        reason: "Legacy backup agent logs in as root over SSH until its replacement",
         approver: "CHG-0991 (application owner)",
         expiresAt: at(-10),
       },
