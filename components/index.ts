@@ -61,3 +61,34 @@ export { ComplianceSyncArgsSchema, InventoryTypeSpecSchema } from "./sync/compli
 export { HybridFleetArgsSchema } from "./hybridFleet.schema";
 export { formatPath, schemaProblems } from "./shared/argsSchema";
 export type { SchemaProblem } from "./shared/argsSchema";
+// The risk view.
+export {
+  RiskView,
+  RISK_VIEW_TYPE,
+  RISK_STATEMENTS_FILE,
+  resolveRiskViewArgs,
+} from "./risk/riskView";
+export type { RiskViewArgs, ResolvedRiskViewSettings } from "./risk/riskView";
+export { RiskDashboard } from "./risk/riskDashboard";
+export type { RiskDashboardArgs } from "./risk/riskDashboard";
+export { RiskAlerts } from "./risk/riskAlerts";
+export type { RiskAlertsArgs } from "./risk/riskAlerts";
+export { riskControls } from "./hybridFleet";
+export type { FleetRiskArgs } from "./hybridFleet";
+export {
+  AcceptanceSchema,
+  FleetRiskSettingsSchema,
+  RiskAlertSettingsSchema,
+  RiskConfigSchema,
+  RiskViewArgsSchema,
+} from "./risk/riskView.schema";
+export { riskSnapshotPolicy } from "./risk/riskView.policies";
+export { snapshotPeriodMinutes, snapshotScheduleProblem } from "./risk/riskSchedule";
+export {
+  validateAcceptances,
+  expiringAcceptanceWarnings,
+  findingPatternProblem,
+  registerFiles,
+} from "../risk/register";
+export type { AcceptanceProblem, AcceptanceRules } from "../risk/register";
+export type { Acceptance, RiskAlertSettings, RiskControl, SeverityWeights } from "../risk/model";

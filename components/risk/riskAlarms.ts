@@ -3,6 +3,7 @@
  * it treats missing data. Pure, so tests assert every alarm exactly and previews are stable.
  */
 import { ArgumentError } from "../shared/errors";
+import { metricDimensionValue } from "./riskDashboard.body";
 import {
   ENVIRONMENT_METRICS,
   FLEET_METRICS,
@@ -132,7 +133,7 @@ export interface RiskAlarmSpec {
   readonly datapointsToAlarm: number;
   readonly threshold: number;
   readonly comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
-  readonly treatMissingData: "breaching" | "ignore";
+  readonly treatMissingData: "breaching" | "notBreaching" | "ignore";
 }
 
 /** Resource-name-safe form of an environment for the alarm key. */
@@ -148,9 +149,13 @@ function keyPart(value: string): string {
  * - `not-seen`: more than `notSeenThreshold` machines not seen;
  * - `silent-pipeline`: no successful snapshot over two snapshot periods.
  *
- * Value alarms ignore missing data (keep their state): a silent pipeline is the
+ * Fleet-level alarms ignore missing data (keep their state): the snapshot writes the
+ * `[Fleet]` line on every run, so missing data means a silent pipeline, which is the
  * silent-pipeline alarm's job, and an all-clear sent only because the data stopped would
- * mislead. The silent-pipeline alarm treats missing data as breaching, which is the point.
+ * mislead. Environment alarms treat missing data as not breaching: an environment's line is
+ * only written while it has findings or listed machines. The silent-pipeline alarm treats
+ * missing data as breaching, which is the point. Dimension values are cleaned as the
+ * snapshot cleans them ({@link metricDimensionValue}).
  * Periods are the snapshot period; two of them stay within PutMetricAlarm's limit (period ×
  * evaluation periods ≤ 1 day below a one-hour period, ≤ 7 days from one hour,
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
@@ -158,7 +163,7 @@ function keyPart(value: string): string {
  */
 export function riskAlarms(inputs: RiskAlarmInputs): RiskAlarmSpec[] {
   const period = inputs.snapshotPeriodMinutes * 60;
-  const fleet = { [METRIC_DIMENSIONS.fleet]: inputs.fleet };
+  const fleet = { [METRIC_DIMENSIONS.fleet]: metricDimensionValue(inputs.fleet) };
   const base = {
     namespace: RISK_METRIC_NAMESPACE,
     period,
@@ -171,18 +176,20 @@ export function riskAlarms(inputs: RiskAlarmInputs): RiskAlarmSpec[] {
     name: `${inputs.alarmNamePrefix}-critical-${env}`,
     alarmDescription: `Open CRITICAL findings in environment ${env} of fleet ${inputs.fleet} (any is too many).`,
     metricName: ENVIRONMENT_METRICS.openCritical,
-    dimensions: { ...fleet, [METRIC_DIMENSIONS.environment]: env },
+    dimensions: { ...fleet, [METRIC_DIMENSIONS.environment]: metricDimensionValue(env) },
     statistic: "Maximum",
     threshold: 0,
     comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "ignore",
+    // The snapshot writes an environment's line only while it has findings or listed
+    // machines (risk/metrics.ts), so no line means no open CRITICAL finding there.
+    treatMissingData: "notBreaching",
   }));
   alarms.push(
     {
       ...base,
       key: "score-increase",
       name: `${inputs.alarmNamePrefix}-score-increase`,
-      alarmDescription: `Fleet ${inputs.fleet}'s risk score rose by more than ${inputs.scoreIncreaseShare * 100} % against the snapshot a day earlier.`,
+      alarmDescription: `Fleet ${inputs.fleet}'s risk score rose by more than ${Number((inputs.scoreIncreaseShare * 100).toFixed(6))} % against the snapshot a day earlier.`,
       metricName: FLEET_METRICS.scoreDayOverDay,
       dimensions: fleet,
       statistic: "Maximum",

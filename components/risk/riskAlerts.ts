@@ -125,6 +125,25 @@ export function resolveRiskAlertsArgs(args: RiskAlertsArgs): ResolvedRiskAlertsS
 }
 
 /**
+ * Warnings for settings that are allowed but probably not meant; the component logs each
+ * with `pulumi.log.warn`.
+ */
+export function riskAlertsWarnings(s: ResolvedRiskAlertsSettings): string[] {
+  const warnings: string[] = [];
+  if (s.topicArn === undefined && s.emails.length === 0) {
+    warnings.push(
+      "RiskAlerts: alerts.emails is empty: the alarms publish to a new topic nobody is subscribed to; add addresses or subscribe to the topicArn output",
+    );
+  }
+  if (s.criticalEnvironments.length === 0) {
+    warnings.push(
+      "RiskAlerts: alerts.criticalEnvironments is empty: open CRITICAL findings alarm in no environment",
+    );
+  }
+  return warnings;
+}
+
+/**
  * Alarms on a fleet's risk metrics (see {@link riskAlarms}): open CRITICAL findings in each
  * critical environment, a day-over-day score rise, expired acceptances, machines not seen,
  * and a silent pipeline. Alarm and OK actions go to an SNS topic: by default one created
@@ -154,6 +173,7 @@ export class RiskAlerts extends pulumi.ComponentResource {
     // Validate before registering anything, so bad input leaves no half-built component.
     const s = resolveRiskAlertsArgs(args);
     super(RISK_ALERTS_TYPE, name, {}, opts);
+    for (const w of riskAlertsWarnings(s)) pulumi.log.warn(w, this);
     const tags = args.tags ?? {};
 
     let topicArn: pulumi.Output<string>;

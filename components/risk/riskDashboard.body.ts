@@ -4,8 +4,8 @@
  *
  * Structure follows "Dashboard Body Structure and Syntax"
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html):
- * a `widgets` array of `metric` and `text` widgets on a 24-column grid, each metric widget
- * with its own `region`, `period` and `stat`. Per-environment and per-control graphs use
+ * a `widgets` array of `text`, `metric` and `alarm` widgets on a 24-column grid, each metric
+ * widget with its own `region`, `period` and `stat`. Per-environment and per-control graphs use
  * metric SEARCH expressions
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html),
  * so environments and controls that appear later show up without a redeploy.
@@ -43,6 +43,11 @@ export interface RiskDashboardBodyOptions {
   readonly workgroupName?: string;
   /** Where the latest HTML report lives. */
   readonly report?: { readonly bucket: string; readonly key: string };
+  /**
+   * ARNs of the risk alarms, shown in an alarm status widget (at most 100).
+   * @default undefined (no alarm widget)
+   */
+  readonly alarmArns?: readonly string[];
 }
 
 /** A CloudWatch dashboard body (the subset this package writes). */
@@ -53,7 +58,7 @@ export interface DashboardBody {
 }
 
 /** One widget on the 24-column grid. */
-export type DashboardWidget = MetricWidget | TextWidget;
+export type DashboardWidget = MetricWidget | TextWidget | AlarmWidget;
 
 interface Placement {
   readonly x: number;
@@ -67,6 +72,19 @@ export interface TextWidget extends Placement {
   readonly type: "text";
   readonly properties: { readonly markdown: string };
 }
+
+/** An alarm status widget: the states of up to 100 alarms. */
+export interface AlarmWidget extends Placement {
+  readonly type: "alarm";
+  readonly properties: {
+    readonly title: string;
+    readonly sortBy: "stateUpdatedTimestamp";
+    readonly alarms: readonly string[];
+  };
+}
+
+/** An alarm status widget shows at most this many alarms. */
+const MAX_ALARMS_PER_WIDGET = 100;
 
 /**
  * One entry of a metric widget's `metrics` array: a metric
@@ -89,7 +107,7 @@ export interface MetricWidget extends Placement {
   readonly properties: {
     readonly title: string;
     readonly region: string;
-    readonly view: "timeSeries";
+    readonly view: "timeSeries" | "singleValue";
     readonly stacked: boolean;
     readonly period: number;
     readonly stat: string;
@@ -99,6 +117,22 @@ export interface MetricWidget extends Placement {
 }
 
 const WIDTH = 24;
+
+/** CloudWatch: a dimension value is at most this many characters. */
+const MAX_DIMENSION_VALUE_LENGTH = 1024;
+
+/**
+ * The dimension value the snapshot publishes for a fleet or environment name: characters
+ * outside printable ASCII become `_`, cut to 1024 characters, blank becomes `(none)`
+ * (CloudWatch `Dimension` rules,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html).
+ * Mirrors `dimensionValue` of risk/metrics.ts (the snapshot function's EMF lines), which
+ * this branch does not have yet: graphs and alarms must name exactly what is published.
+ */
+export function metricDimensionValue(raw: string): string {
+  const ascii = raw.replace(/[^\x20-\x7e]/g, "_").slice(0, MAX_DIMENSION_VALUE_LENGTH);
+  return ascii.trim() === "" ? "(none)" : ascii;
+}
 
 /**
  * A dimension value inside a SEARCH term: double-quoted for an exact match. The whole
@@ -142,7 +176,8 @@ function perEnvironment(
   id: string,
 ): MetricEntry[] {
   if (o.environments !== undefined) {
-    return [...o.environments].sort().map((env) => {
+    const envs = [...new Set(o.environments.map(metricDimensionValue))].sort();
+    return envs.map((env) => {
       searchValue("environments[]", env);
       return [
         RISK_METRIC_NAMESPACE,
@@ -242,8 +277,9 @@ function linksMarkdown(o: RiskDashboardBodyOptions): string {
 }
 
 /**
- * The risk dashboard: a links panel, then fleet score; open CRITICAL and HIGH by
- * environment; coverage and open findings per control; report vs enforce machines; machines
+ * The risk dashboard: a links panel; the newest headline values; the risk alarms' states
+ * (when `alarmArns` is given); then fleet score and open findings over time; open CRITICAL
+ * and HIGH by environment; coverage and open findings per control; report vs enforce machines; machines
  * not seen; acceptances expiring within {@link EXPIRING_SOON_DAYS} days and expired.
  * Deterministic: the same options give the same object (environments and queries sorted).
  *
@@ -258,9 +294,16 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
       `riskDashboardBody: periodSeconds must be a whole multiple of 60, got ${periodSeconds}`,
     );
   }
-  const { fleet, region } = options;
+  const { region } = options;
+  const fleet = metricDimensionValue(options.fleet);
   searchValue("fleet", fleet);
   const o = { fleet, periodSeconds, environments: options.environments };
+  const alarms = [...new Set(options.alarmArns ?? [])].sort();
+  if (alarms.length > MAX_ALARMS_PER_WIDGET) {
+    throw new Error(
+      `riskDashboardBody: alarmArns holds ${alarms.length} alarms; an alarm widget shows at most ${MAX_ALARMS_PER_WIDGET}`,
+    );
+  }
 
   const widgets: DashboardWidget[] = [];
   let y = 0;
@@ -283,16 +326,17 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
     title: string,
     metrics: readonly MetricEntry[],
     yMax?: number,
+    view: "timeSeries" | "singleValue" = "timeSeries",
   ): MetricWidget => ({
     type: "metric",
     x,
     y,
     width,
-    height: 6,
+    height: view === "singleValue" ? 3 : 6,
     properties: {
       title,
       region,
-      view: "timeSeries",
+      view,
       stacked: false,
       period: periodSeconds,
       stat: "Maximum",
@@ -301,6 +345,40 @@ export function riskDashboardBody(options: RiskDashboardBodyOptions): DashboardB
     },
   });
 
+  // The numbers a reader wants first: the newest point of each headline metric.
+  widgets.push(
+    graph(
+      0,
+      WIDTH,
+      "Now",
+      [
+        fleetMetric(FLEET_METRICS.score, fleet, "Fleet score"),
+        fleetMetric(FLEET_METRICS.openCritical, fleet, "Open CRITICAL"),
+        fleetMetric(FLEET_METRICS.openHigh, fleet, "Open HIGH"),
+        fleetMetric(FLEET_METRICS.notSeen, fleet, "Machines not seen"),
+        fleetMetric(FLEET_METRICS.expiredAcceptances, fleet, "Expired acceptances"),
+        fleetMetric(
+          FLEET_METRICS.expiringAcceptances,
+          fleet,
+          `Acceptances expiring within ${EXPIRING_SOON_DAYS} days`,
+        ),
+      ],
+      undefined,
+      "singleValue",
+    ),
+  );
+  y += 3;
+  if (alarms.length > 0) {
+    widgets.push({
+      type: "alarm",
+      x: 0,
+      y,
+      width: WIDTH,
+      height: 2,
+      properties: { title: "Risk alarms", sortBy: "stateUpdatedTimestamp", alarms },
+    });
+    y += 2;
+  }
   widgets.push(
     graph(0, 12, "Fleet risk score (sum of open finding weights)", [
       fleetMetric(FLEET_METRICS.score, fleet, "Fleet score"),

@@ -74,6 +74,12 @@ export interface RiskDashboardArgs {
    */
   readonly reportBucketName?: pulumi.Input<string>;
   /**
+   * ARNs of the risk alarms to show in an alarm status widget, by key (e.g. RiskAlerts'
+   * `alarmArns`); at most 100.
+   * @default {} (no alarm widget)
+   */
+  readonly alarmArns?: Record<string, pulumi.Input<string>>;
+  /**
    * Key of the latest report in that bucket.
    * @default "reports/latest.html"
    */
@@ -176,14 +182,16 @@ export class RiskDashboard extends pulumi.ComponentResource {
     const savedQueries = pulumi
       .all(queryEntries.map(([, id]) => pulumi.output(id)))
       .apply((ids) => Object.fromEntries(queryEntries.map(([label], i) => [label, ids[i]])));
+    const alarmArns = pulumi.all(Object.values(args.alarmArns ?? {}).map((a) => pulumi.output(a)));
     const body = pulumi
       .all([
         region,
         savedQueries,
         pulumi.output(args.workgroupName),
         pulumi.output(args.reportBucketName),
+        alarmArns,
       ])
-      .apply(([r, queries, workgroup, bucket]) =>
+      .apply(([r, queries, workgroup, bucket, alarms]) =>
         JSON.stringify(
           riskDashboardBody({
             fleet: s.fleet,
@@ -193,6 +201,7 @@ export class RiskDashboard extends pulumi.ComponentResource {
             savedQueries: queries,
             workgroupName: workgroup,
             report: bucket === undefined ? undefined : { bucket, key: s.reportKey },
+            alarmArns: alarms,
           }),
         ),
       );

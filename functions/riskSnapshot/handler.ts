@@ -11,18 +11,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { renderReport } from "../../report/render";
 import { assembleSnapshot } from "../../risk/assemble";
+import { queryBudgetMs } from "./budget";
 import { loadSnapshotConfig } from "./config";
 import { ConfigurationError } from "./errors";
 import { createLogger } from "./logger";
 import { runSnapshot, type SnapshotResult } from "./snapshot";
 import { parseStatements, STATEMENTS_FILE } from "./statements";
-
-/**
- * Time kept back from the Lambda timeout for what follows the queries (render, three S3
- * puts, the EMF lines): the query budget is the smaller of QUERY_BUDGET_SECONDS and the time
- * left minus this.
- */
-export const AFTER_QUERIES_RESERVE_MS = 20_000;
 
 const config = loadSnapshotConfig(process.env);
 
@@ -55,8 +49,6 @@ export const handler = async (
   context: Context,
 ): Promise<SnapshotResult> => {
   const now = new Date();
-  const left = context.getRemainingTimeInMillis() - AFTER_QUERIES_RESERVE_MS;
-  const queryBudgetMs = Math.max(1_000, Math.min(config.queryBudgetSeconds * 1000, left));
   try {
     return await runSnapshot(
       {
@@ -66,7 +58,7 @@ export const handler = async (
         statements,
         assemble: assembleSnapshot,
         render: renderReport,
-        queryBudgetMs,
+        queryBudgetMs: queryBudgetMs(config.queryBudgetSeconds, context.getRemainingTimeInMillis()),
         requestId: context.awsRequestId,
       },
       now,

@@ -61,8 +61,8 @@ export const USAGE = `usage: npm run risk -- [--sync-dir DIR] [--history-dir DIR
   --history-dir DIR   Parquet history (day=YYYY-MM-DD/): read for the trend, this snapshot is
                       appended. Default: a temporary folder
   --out FILE          HTML report to write. Default: ${DEFAULT_REPORT_FILE}
-  --fleet NAME        only machines whose fleet tag has this value. Default: the stack file's
-                      fleetName, the sample's fleet, else every machine
+  --fleet NAME        only machines whose fleet tag has this value. Default: the sample's
+                      fleet, else the stack file's fleetName, else every machine
   --stale-days N      data older than N days is unknown, and counts as risk (1-90).
                       Default: the stack file's risk.staleDays, else 7
   --now ISO           snapshot time, an ISO 8601 instant with a zone. Default: now
@@ -209,8 +209,8 @@ export async function runRiskCli(argv: readonly string[], io: CliIo): Promise<nu
     }
     if (options.staleDays !== undefined) settings = { ...settings, staleDays: options.staleDays };
     for (const w of settings.warnings) io.stderr(`warning: ${w}`);
-    const fleetName =
-      options.fleet ?? settings.fleetName ?? (sample ? SAMPLE_FLEET_NAME : undefined);
+    // The sample's machines carry the sample's fleet tag, whatever a stack file names.
+    const fleetName = options.fleet ?? (sample ? SAMPLE_FLEET_NAME : settings.fleetName);
     const historyDir = options.historyDir ?? temp("history");
 
     let syncDir: string;

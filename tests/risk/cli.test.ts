@@ -236,6 +236,18 @@ describe("npm run risk (CLI)", function () {
     assert.doesNotMatch(r.stdout, /^ {2}cis /m);
   });
 
+  it("the sample fleet with a stack file: the sample's fleet, not the file's fleetName", async () => {
+    const r = await runInProcess([
+      "--config",
+      path.join(ROOT, "Pulumi.dev.yaml"),
+      "--out",
+      path.join(tmp, "sd.html"),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Risk snapshot of fleet sample at /);
+    assert.ok(Number(summaryNumber(r.stdout, "Machines")) > 150, r.stdout);
+  });
+
   it("--fleet keeps only that fleet's machines; without it every machine counts", async () => {
     const all = await runInProcess(["--sync-dir", sync, "--out", path.join(tmp, "all.html")]);
     const other = await runInProcess([

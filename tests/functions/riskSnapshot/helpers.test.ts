@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { athenaString } from "../../../functions/riskSnapshot/athena";
+import { queryBudgetMs } from "../../../functions/riskSnapshot/budget";
 import { mapLimit } from "../../../functions/riskSnapshot/concurrency";
 import { dayOverDay } from "../../../functions/riskSnapshot/dayOverDay";
 import { reportKeys } from "../../../functions/riskSnapshot/reportKeys";
@@ -100,5 +101,17 @@ describe("mapLimit", () => {
       mapLimit([1], 0, async (n) => n),
       /limit must be a whole number of 1 or more, got 0/,
     );
+  });
+});
+
+describe("queryBudgetMs", () => {
+  it("takes the configured budget when the Lambda has time to spare", () => {
+    assert.equal(queryBudgetMs(600, 900_000), 600_000);
+  });
+  it("keeps 20 s of the time left for the report and the metrics", () => {
+    assert.equal(queryBudgetMs(600, 300_000), 280_000);
+  });
+  it("still gives a second when the time left is shorter than the reserve", () => {
+    assert.equal(queryBudgetMs(600, 5_000), 1_000);
   });
 });
