@@ -346,6 +346,7 @@ export class HybridFleet extends pulumi.ComponentResource {
             workgroupName: sync.workgroupName,
             reportBucketName: sync.bucketName,
             reportKey: `${REPORTS_PREFIX}/latest.html`,
+            alarmArns: this.riskAlerts.alarmArns,
           },
           { parent: this },
         );

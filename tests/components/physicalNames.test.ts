@@ -30,6 +30,10 @@ const OWN_NAME: Readonly<Record<string, string>> = {
   "aws:cloudwatch/logGroup:LogGroup": "name",
   "aws:apigateway/restApi:RestApi": "name",
   "aws:kms/key:Key": "name",
+  // The risk view's alarms and dashboard are named after the fleet (HybridFleet-<fleet>-risk…).
+  "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
+  "aws:cloudwatch/dashboard:Dashboard": "dashboardName",
+  "aws:sns/topic:Topic": "name",
 };
 /**
  * `name` inputs that are not an account-unique name: the document an association runs, a

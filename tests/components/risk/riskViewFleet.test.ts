@@ -61,6 +61,8 @@ describe("HybridFleet risk wiring", function () {
     );
     const dashboard = resourcesOfType("aws:cloudwatch/dashboard:Dashboard")[0];
     assert.match(JSON.stringify(dashboard.inputs.dashboardBody), /risk-reports\/latest\.html/);
+    // The alarms' states are on the dashboard too.
+    assert.match(JSON.stringify(dashboard.inputs.dashboardBody), /silent-pipeline/);
   });
 
   it("leaves the dashboard out with dashboard: false", async () => {
