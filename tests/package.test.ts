@@ -35,6 +35,8 @@ const ALLOWED: readonly RegExp[] = [
   /^(package\.json|README\.md|LICENSE)$/,
   /^bin\/[\w/.]+\.(js|d\.ts)$/,
   /^(functions|identity)\/[\w/.]+\.ts$/,
+  // The risk engine and report sources the snapshot function bundles (never risk/local/).
+  /^(risk|report)\/[\w.]+\.ts$/,
   /^documents\/[\w-]+\.yaml$/,
   /^documents\/bootstrap\/register\.(sh|ps1)$/,
   // The stack config's JSON Schema, for editor completion (issue 11, structured config).
