@@ -86,7 +86,7 @@ export { riskSnapshotPolicy } from "./risk/riskView.policies";
 export { snapshotPeriodMinutes, snapshotScheduleProblem } from "./risk/riskSchedule";
 export {
   validateAcceptances,
-  expiringAcceptanceWarnings,
+  acceptanceWarnings,
   findingPatternProblem,
   registerFiles,
 } from "../risk/register";

@@ -88,8 +88,8 @@ export interface RiskControl {
 /**
  * An accepted risk, as written in stack config (`risk.acceptances`). Every field is required
  * except the scope and the finding pattern. Validated before anything is created: unknown
- * control, mandated control, no approver, expiry in the past or beyond `maxAcceptanceDays`
- * are errors.
+ * control, mandated control, no approver, expiry beyond `maxAcceptanceDays` are errors; an
+ * expiry in the past is a warning (the acceptance then reports as `acceptance-expired`).
  */
 export interface Acceptance {
   /** Stable ID (letters, digits, `-`, `_`, `.`; unique in the register). */

@@ -149,15 +149,10 @@ function expiryProblems(
       },
     ];
   }
+  // An expiry that has passed is no error: the acceptance is reported as expired (its findings
+  // count as open and the expired-acceptance alarm fires), and a lapsed approval must not block
+  // an unrelated `pulumi up`. {@link acceptanceWarnings} says so at synth time.
   const now = rules.now.getTime();
-  if (ms <= now) {
-    return [
-      {
-        path,
-        message: `${value as string} is in the past (now is ${rules.now.toISOString()}): renew it with a new approval or remove it`,
-      },
-    ];
-  }
   if (ms > now + maxDays * DAY_MS) {
     const latest = new Date(now + maxDays * DAY_MS).toISOString();
     return [
@@ -300,11 +295,11 @@ export function validateAcceptances(
 }
 
 /**
- * Warnings for valid acceptances that expire within {@link EXPIRING_SOON_DAYS} days of `now`:
- * once expired, their findings count as open again (and alarm). The component logs each
- * with `pulumi.log.warn`.
+ * Warnings for valid acceptances that have expired, or expire within
+ * {@link EXPIRING_SOON_DAYS} days of `now`: their findings count as open (again) once expired.
+ * The component logs each with `pulumi.log.warn`; `npm run risk` prints them.
  */
-export function expiringAcceptanceWarnings(
+export function acceptanceWarnings(
   acceptances: readonly Acceptance[],
   now: Date,
   basePath = "risk.acceptances",
@@ -312,7 +307,12 @@ export function expiringAcceptanceWarnings(
   const soon = now.getTime() + EXPIRING_SOON_DAYS * DAY_MS;
   return acceptances.flatMap((a, i) => {
     const ms = parseInstant(a.expiresAt);
-    if (ms === undefined || ms <= now.getTime() || ms > soon) return [];
+    if (ms === undefined || ms > soon) return [];
+    if (ms <= now.getTime()) {
+      return [
+        `${basePath}[${i}] (${a.id}) expired at ${a.expiresAt}: its findings of ${a.control} count as open (acceptance-expired) and the expired-acceptance alarm fires; renew it with a new approval or remove it`,
+      ];
+    }
     const days = Math.ceil((ms - now.getTime()) / DAY_MS);
     return [
       `${basePath}[${i}] (${a.id}) expires ${a.expiresAt}, in ${days} day${days === 1 ? "" : "s"}: its findings of ${a.control} count as open again after that; renew it or fix them`,

@@ -15,11 +15,7 @@ import {
   type RiskControl,
   type SeverityWeights,
 } from "../../risk/model";
-import {
-  expiringAcceptanceWarnings,
-  registerFiles,
-  validateAcceptances,
-} from "../../risk/register";
+import { acceptanceWarnings, registerFiles, validateAcceptances } from "../../risk/register";
 import {
   RISK_TABLE_NAMES,
   riskGlueTableSpecs,
@@ -151,9 +147,7 @@ export function resolveRiskViewArgs(args: RiskViewArgs, now: Date): ResolvedRisk
     fleetTagKey: args.fleetTagKey ?? "HybridFleet",
     modeTagKey: args.modeTagKey ?? "ComplianceMode",
     environmentTagKey: args.environmentTagKey ?? "Environment",
-    warnings: expiringAcceptanceWarnings(acceptances, now, "acceptances").map(
-      (w) => `${COMPONENT}: ${w}`,
-    ),
+    warnings: acceptanceWarnings(acceptances, now, "acceptances").map((w) => `${COMPONENT}: ${w}`),
   };
 }
 

@@ -4,9 +4,8 @@
  * days, the severity weights, the top list's length, the fleet name and the tag keys. Values
  * are checked with the stack config's own schemas (config/schema.ts), so a bad value fails
  * with the same words as in `pulumi preview`; the register with `validateAcceptances`.
- *
- * One difference from a deploy: an acceptance whose expiry has passed is not an error here
- * but a warning, because reporting expired acceptances is what the risk view is for.
+ * As in a deploy, an acceptance whose expiry has passed is a warning, not an error: reporting
+ * expired acceptances is what the risk view is for.
  */
 import * as YAML from "yaml";
 import type { z } from "zod";
@@ -23,7 +22,7 @@ import {
   type Severity,
   type SeverityWeights,
 } from "../model";
-import { validateAcceptances } from "../register";
+import { acceptanceWarnings, validateAcceptances } from "../register";
 
 /**
  * Severity of each control's findings unless configured: the associations' defaults
@@ -152,13 +151,12 @@ export function riskSettingsFromStackFile(
   const kept = problems.filter((p) => !registerPaths.has(p.slice(0, p.indexOf(": "))));
   problems.length = 0;
   problems.push(...kept);
-  for (const p of acceptanceProblems) {
-    // An expiry that has passed: reported as expired in the snapshot, not refused.
-    if (p.path.endsWith(".expiresAt") && / is in the past /.test(p.message)) {
-      warnings.push(`${p.path}: ${p.message.replace(/: renew it.*$/, "")}: reported as expired`);
-    } else {
-      problems.push(`${p.path}: ${p.message}`);
-    }
+  problems.push(...acceptanceProblems.map((p) => `${p.path}: ${p.message}`));
+  if (problems.length === 0) {
+    // Expired acceptances are reported as expired in the snapshot, not refused.
+    warnings.push(
+      ...acceptanceWarnings(risk.acceptances as Acceptance[], now, `${PROJECT}:risk.acceptances`),
+    );
   }
   if (problems.length > 0) throw new StackFileError(file, problems);
   return {

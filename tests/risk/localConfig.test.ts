@@ -117,7 +117,7 @@ describe("risk settings from a stack file", () => {
     );
     assert.equal(s.acceptances.length, 1);
     assert.deepEqual(s.warnings, [
-      "ssm-hybrid-fleet:risk.acceptances[0].expiresAt: 2026-11-01T00:00:00Z is in the past (now is 2026-11-30T10:00:00.000Z): reported as expired",
+      "ssm-hybrid-fleet:risk.acceptances[0] (dev-kb) expired at 2026-11-01T00:00:00Z: its findings of patch count as open (acceptance-expired) and the expired-acceptance alarm fires; renew it with a new approval or remove it",
     ]);
   });
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-  expiringAcceptanceWarnings,
+  acceptanceWarnings,
   findingPatternProblem,
   parseInstant,
   validateAcceptances,
@@ -151,17 +151,6 @@ describe("acceptance register validation", () => {
           path: `${P}.expiresAt`,
           message:
             'must be an ISO 8601 instant with a zone, e.g. 2027-03-31T00:00:00Z; got "2027-02-30T00:00:00Z"',
-        },
-      ],
-    ],
-    [
-      "an expiry in the past",
-      { expiresAt: "2026-11-30T11:59:59Z" },
-      [
-        {
-          path: `${P}.expiresAt`,
-          message:
-            "2026-11-30T11:59:59Z is in the past (now is 2026-11-30T12:00:00.000Z): renew it with a new approval or remove it",
         },
       ],
     ],
@@ -402,12 +391,20 @@ describe("ISO 8601 instants", () => {
   }
 });
 
-describe("acceptances expiring soon", () => {
+describe("acceptances expired or expiring soon", () => {
+  it("accepts an expiry in the past (no problem) and warns that it counts as open", () => {
+    const past = { ...VALID, id: "past", expiresAt: "2026-11-30T11:59:59Z" };
+    assert.deepEqual(validateAcceptances([past], RULES), []);
+    assert.deepEqual(acceptanceWarnings([past], NOW), [
+      "risk.acceptances[0] (past) expired at 2026-11-30T11:59:59Z: its findings of patch count as open (acceptance-expired) and the expired-acceptance alarm fires; renew it with a new approval or remove it",
+    ]);
+  });
+
   it("warns about those expiring within 30 days, not later ones", () => {
     const soon = { ...VALID, id: "soon", expiresAt: "2026-12-15T12:00:00Z" };
     const tomorrow = { ...VALID, id: "tomorrow", expiresAt: "2026-12-01T11:00:00Z" };
     const edge = { ...VALID, id: "edge", expiresAt: "2026-12-30T12:00:01Z" };
-    assert.deepEqual(expiringAcceptanceWarnings([VALID, soon, tomorrow, edge], NOW), [
+    assert.deepEqual(acceptanceWarnings([VALID, soon, tomorrow, edge], NOW), [
       "risk.acceptances[1] (soon) expires 2026-12-15T12:00:00Z, in 15 days: its findings of patch count as open again after that; renew it or fix them",
       "risk.acceptances[2] (tomorrow) expires 2026-12-01T11:00:00Z, in 1 day: its findings of patch count as open again after that; renew it or fix them",
     ]);
