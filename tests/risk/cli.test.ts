@@ -229,7 +229,7 @@ describe("npm run risk (CLI)", function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
-      /^warning: ssm-hybrid-fleet:risk\.acceptances\[0\]\.expiresAt: .* reported as expired$/m,
+      /^warning: ssm-hybrid-fleet:risk\.acceptances\[0\] \(old\) expired at 2026-11-01T00:00:00Z: its findings of patch count as open \(acceptance-expired\)/m,
     );
     assert.match(r.stdout, /^Risk snapshot of fleet sample at /);
     assert.match(r.stdout, /^Acceptances: 1, expired 1,/m);
