@@ -10,17 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
-import { BUILTIN_INVENTORY_TYPES, glueTableSpec } from "../../components/sync/complianceSync.sql";
 import { renderReport } from "../../report/render";
 import { assembleSnapshot } from "../../risk/assemble";
-import { Row, SyncDuckdb } from "../../risk/local/duckdb";
-import { DEFAULT_SEVERITY_WEIGHTS, SNAPSHOT_COLUMNS, SnapshotQueryKey } from "../../risk/model";
-import {
-  RISK_TABLE_NAMES,
-  RiskSqlContext,
-  riskGlueTableSpecs,
-  riskStatements,
-} from "../../risk/sql";
+import { Row } from "../../risk/local/duckdb";
+import { SnapshotQueryKey } from "../../risk/model";
 import {
   ARTIFACTS,
   OpenedReport,
@@ -30,61 +23,19 @@ import {
   shownMetricTexts,
 } from "./chromium";
 import { expectedMetricsFromRows, shownNumber, sortMetrics } from "./support";
+import {
+  HANDBUILT_CONTEXT,
+  HANDBUILT_NOW,
+  openHandBuilt,
+} from "../fixtures/risk/handbuilt/deployment";
 
-// The hand-built folder's deployment, as tests/risk/handBuilt.test.ts states it (same bucket,
-// database, controls and snapshot times, so the rows are the ones worked out there).
-const FIXTURE = path.join(__dirname, "..", "fixtures", "risk", "handbuilt");
-const BUCKET = "fleet-data";
-const NOW = "2026-11-30T12:00:00Z";
-const YESTERDAY = "2026-11-29T12:00:00Z";
-const CTX: RiskSqlContext = {
-  database: "fleet_compliance",
-  modeTagKey: "ComplianceMode",
-  environmentTagKey: "Environment",
-  fleetTagKey: "HybridFleet",
-  fleetName: "acme",
-  controls: [
-    { name: "patch", complianceType: "Patch", severity: "HIGH", mandatory: false },
-    {
-      name: "antivirus",
-      complianceType: "Custom:Antivirus",
-      severity: "CRITICAL",
-      mandatory: true,
-    },
-    { name: "cis", complianceType: "Custom:CIS", severity: "MEDIUM", mandatory: false },
-  ],
-  weights: DEFAULT_SEVERITY_WEIGHTS,
-  staleDays: 7,
-  topMachines: 3,
-  acceptancesTable: RISK_TABLE_NAMES.acceptances,
-  scopesTable: RISK_TABLE_NAMES.scopes,
-  historyTable: RISK_TABLE_NAMES.history,
-};
+const NOW = HANDBUILT_NOW;
+const CTX = HANDBUILT_CONTEXT;
 
 async function handBuiltRows(historyDir: string): Promise<Record<SnapshotQueryKey, Row[]>> {
-  const specs = [
-    ...BUILTIN_INVENTORY_TYPES.map((t) =>
-      glueTableSpec(t, {
-        bucketName: BUCKET,
-        prefix: "ssm-sync",
-        accountIds: ["111122223333"],
-        regions: ["ap-southeast-2", "us-east-1"],
-      }),
-    ),
-    ...riskGlueTableSpecs({ bucketName: BUCKET }),
-  ];
-  const db = await SyncDuckdb.open(FIXTURE, BUCKET, CTX.database, specs, { historyDir });
-  try {
-    const statements = riskStatements(CTX);
-    await db.appendHistory(statements.appendHistory, [YESTERDAY]);
-    await db.appendHistory(statements.appendHistory, [NOW]);
-    const rows = {} as Record<SnapshotQueryKey, Row[]>;
-    for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[])
-      rows[key] = await db.rows(statements.selects[key], [NOW]);
-    return rows;
-  } finally {
-    db.close();
-  }
+  const { db, rows } = await openHandBuilt(historyDir);
+  db.close();
+  return rows;
 }
 
 describe("report: the hand-built fleet's SQL rows, shown in headless Chromium", function () {

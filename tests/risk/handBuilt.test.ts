@@ -42,7 +42,6 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUILTIN_INVENTORY_TYPES, glueTableSpec } from "../../components/sync/complianceSync.sql";
 import { assembleSnapshot } from "../../risk/assemble";
 import { SyncDuckdb, Row } from "../../risk/local/duckdb";
 import {
@@ -52,62 +51,24 @@ import {
   SnapshotQueryKey,
 } from "../../risk/model";
 import { registerFiles } from "../../risk/register";
-import {
-  RISK_TABLE_NAMES,
-  RiskSqlContext,
-  riskGlueTableSpecs,
-  riskStatements,
-} from "../../risk/sql";
 import { HANDBUILT_ACCEPTANCES } from "../fixtures/risk/handbuilt/acceptances";
+import {
+  HANDBUILT_CONTEXT,
+  HANDBUILT_DIR,
+  HANDBUILT_NOW,
+  HANDBUILT_YESTERDAY,
+  openHandBuilt,
+} from "../fixtures/risk/handbuilt/deployment";
 
-const FIXTURE = path.join(__dirname, "..", "fixtures", "risk", "handbuilt");
-const BUCKET = "fleet-data";
-const NOW = "2026-11-30T12:00:00Z";
-const YESTERDAY = "2026-11-29T12:00:00Z";
-
-const CTX: RiskSqlContext = {
-  database: "fleet_compliance",
-  modeTagKey: "ComplianceMode",
-  environmentTagKey: "Environment",
-  fleetTagKey: "HybridFleet",
-  fleetName: "acme",
-  controls: [
-    { name: "patch", complianceType: "Patch", severity: "HIGH", mandatory: false },
-    {
-      name: "antivirus",
-      complianceType: "Custom:Antivirus",
-      severity: "CRITICAL",
-      mandatory: true,
-    },
-    { name: "cis", complianceType: "Custom:CIS", severity: "MEDIUM", mandatory: false },
-  ],
-  weights: DEFAULT_SEVERITY_WEIGHTS,
-  staleDays: 7,
-  topMachines: 3,
-  acceptancesTable: RISK_TABLE_NAMES.acceptances,
-  scopesTable: RISK_TABLE_NAMES.scopes,
-  historyTable: RISK_TABLE_NAMES.history,
-};
+const FIXTURE = HANDBUILT_DIR;
+const NOW = HANDBUILT_NOW;
+const YESTERDAY = HANDBUILT_YESTERDAY;
+const CTX = HANDBUILT_CONTEXT;
 
 const M1 = "mi-0a1b2c3d4e5f60001";
 const M2 = "i-0123456789abcdef0";
 const M4 = "mi-0a1b2c3d4e5f60004";
 const ASSOCIATION_ID = "a1b2c3d4-0000-4000-8000-000000000001";
-
-/** The specs the stack deploys: the sync's tables and the risk tables. */
-function handBuiltSpecs() {
-  return [
-    ...BUILTIN_INVENTORY_TYPES.map((t) =>
-      glueTableSpec(t, {
-        bucketName: BUCKET,
-        prefix: "ssm-sync",
-        accountIds: ["111122223333"],
-        regions: ["ap-southeast-2", "us-east-1"],
-      }),
-    ),
-    ...riskGlueTableSpecs({ bucketName: BUCKET }),
-  ];
-}
 
 // ---- Expected rows, by hand -------------------------------------------------------------
 
@@ -451,17 +412,13 @@ describe("risk SQL over the hand-built sync folder (DuckDB)", function () {
   this.timeout(60_000);
   let historyDir: string;
   let db: SyncDuckdb;
-  const statements = riskStatements(CTX);
   const actual = {} as Record<SnapshotQueryKey, Row[]>;
 
   before(async () => {
     historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "risk-history-"));
-    db = await SyncDuckdb.open(FIXTURE, BUCKET, CTX.database, handBuiltSpecs(), { historyDir });
-    await db.appendHistory(statements.appendHistory, [YESTERDAY]);
-    await db.appendHistory(statements.appendHistory, [NOW]);
-    for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
-      actual[key] = await db.rows(statements.selects[key], [NOW]);
-    }
+    const opened = await openHandBuilt(historyDir);
+    db = opened.db;
+    Object.assign(actual, opened.rows);
   });
 
   after(() => {

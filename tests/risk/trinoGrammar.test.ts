@@ -6,32 +6,12 @@
  */
 import { strict as assert } from "node:assert";
 import { DEFAULT_SEVERITY_WEIGHTS } from "../../risk/model";
-import { RISK_TABLE_NAMES, RiskSqlContext, riskStatements, riskViews } from "../../risk/sql";
+import { RiskSqlContext, riskStatements, riskViews } from "../../risk/sql";
 import { trinoParser } from "../support/trinoParser";
+import { HANDBUILT_CONTEXT } from "../fixtures/risk/handbuilt/deployment";
 
-const ACME: RiskSqlContext = {
-  database: "fleet_compliance",
-  modeTagKey: "ComplianceMode",
-  environmentTagKey: "Environment",
-  fleetTagKey: "HybridFleet",
-  fleetName: "acme",
-  controls: [
-    { name: "patch", complianceType: "Patch", severity: "HIGH", mandatory: false },
-    {
-      name: "antivirus",
-      complianceType: "Custom:Antivirus",
-      severity: "CRITICAL",
-      mandatory: true,
-    },
-    { name: "cis", complianceType: "Custom:CIS", severity: "MEDIUM", mandatory: false },
-  ],
-  weights: DEFAULT_SEVERITY_WEIGHTS,
-  staleDays: 7,
-  topMachines: 20,
-  acceptancesTable: RISK_TABLE_NAMES.acceptances,
-  scopesTable: RISK_TABLE_NAMES.scopes,
-  historyTable: RISK_TABLE_NAMES.history,
-};
+// The hand-built fleet's deployment, with the default top list.
+const ACME: RiskSqlContext = { ...HANDBUILT_CONTEXT, topMachines: 20 };
 const CONTEXTS: Record<string, RiskSqlContext> = {
   "fleet acme, three controls": ACME,
   "no fleet filter": { ...ACME, fleetName: undefined },
