@@ -61,7 +61,7 @@ describe("report: in headless Chromium", function () {
   };
 
   before(async function () {
-    requireChromium(this);
+    requireChromium();
     browser = await launchChromium();
   });
   afterEach(async () => {

@@ -15,15 +15,14 @@ export const CHROMIUM = process.env.HF_TEST_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(__dirname, "..", "..", "test-artifacts");
 
 /**
- * Fails under CI=true (CI must never pass by not running the browser tests) and otherwise
- * skips with one loud line when Chromium is missing.
+ * Fails, on every machine, when Chromium is missing: the report is only proven where it
+ * renders, so a missing browser is a failure to fix (`apt-get install chromium`), never a skip.
  */
-export function requireChromium(ctx: Mocha.Context): void {
+export function requireChromium(): void {
   if (fs.existsSync(CHROMIUM)) return;
-  const why = `the report's Chromium tests need ${CHROMIUM} (Debian package chromium)`;
-  if (process.env.CI === "true") throw new Error(`${why}: .ci/run installs it (CI=true)`);
-  console.warn(`\n  !!! SKIPPED: ${why} (apt-get install chromium; under CI=true this fails)\n`);
-  ctx.skip();
+  throw new Error(
+    `the report's Chromium tests need ${CHROMIUM} (Debian package chromium: apt-get install chromium; .ci/run installs it)`,
+  );
 }
 
 /** Launches headless Chromium with no background traffic of its own. */

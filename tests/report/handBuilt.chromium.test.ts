@@ -45,7 +45,7 @@ describe("report: the hand-built fleet's SQL rows, shown in headless Chromium", 
   let report: OpenedReport;
 
   before(async function () {
-    requireChromium(this);
+    requireChromium();
     const historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "hf-report-history-"));
     try {
       rows = await handBuiltRows(historyDir);
