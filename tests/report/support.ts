@@ -88,28 +88,9 @@ export function expectedMetrics(s: RiskSnapshot): ShownMetric[] {
       ["control.score", c.control, c.score],
     );
   }
-  const cells = new Map<string, number[]>();
-  for (const b of s.breakdown) {
-    const k = `${b.environment}/${b.mode}`;
-    const c = cells.get(k) ?? [0, 0, 0, 0, 0, 0];
-    c[0] += b.score;
-    c[1] += b.open;
-    c[2] += b.severity === "CRITICAL" ? b.open : 0;
-    c[3] += b.severity === "HIGH" ? b.open : 0;
-    c[4] += b.acceptanceExpired;
-    c[5] += b.accepted;
-    cells.set(k, c);
-  }
-  const cellMetrics = [
-    "score",
-    "open",
-    "openCritical",
-    "openHigh",
-    "acceptanceExpired",
-    "accepted",
-  ];
-  for (const [k, c] of cells)
-    cellMetrics.forEach((name, i) => out.push([`breakdown.${name}`, k, c[i]]));
+  out.push(
+    ...breakdownCellMetrics(s.breakdown.map((b) => ({ ...b, cell: `${b.environment}/${b.mode}` }))),
+  );
   for (const m of s.topMachines)
     out.push(
       ["machine.score", m.resourceId, m.score],
@@ -171,28 +152,18 @@ export function expectedMetricsFromRows(rows: Record<string, readonly SqlRow[]>)
       ["control.score", k, n(c.score)],
     );
   }
-  const cells = new Map<string, number[]>();
-  for (const b of rows.breakdown) {
-    const k = `${s(b.environment)}/${s(b.compliance_mode)}`;
-    const c = cells.get(k) ?? [0, 0, 0, 0, 0, 0];
-    c[0] += n(b.score);
-    c[1] += n(b.open);
-    c[2] += b.severity === "CRITICAL" ? n(b.open) : 0;
-    c[3] += b.severity === "HIGH" ? n(b.open) : 0;
-    c[4] += n(b.acceptance_expired);
-    c[5] += n(b.accepted);
-    cells.set(k, c);
-  }
-  const cellMetrics = [
-    "score",
-    "open",
-    "openCritical",
-    "openHigh",
-    "acceptanceExpired",
-    "accepted",
-  ];
-  for (const [k, c] of cells)
-    cellMetrics.forEach((name, i) => out.push([`breakdown.${name}`, k, c[i]]));
+  out.push(
+    ...breakdownCellMetrics(
+      rows.breakdown.map((b) => ({
+        cell: `${s(b.environment)}/${s(b.compliance_mode)}`,
+        severity: s(b.severity),
+        score: n(b.score),
+        open: n(b.open),
+        acceptanceExpired: n(b.acceptance_expired),
+        accepted: n(b.accepted),
+      })),
+    ),
+  );
   for (const m of rows.top_machines) {
     const k = s(m.resource_id);
     out.push(
@@ -211,4 +182,33 @@ export function expectedMetricsFromRows(rows: Record<string, readonly SqlRow[]>)
       out.push(["notSeen.days", s(x.resource_id), n(x.days_since_seen)]);
   for (const h of rows.history) out.push(["history.score", s(h.captured_at), n(h.score)]);
   return sortMetrics(out);
+}
+
+/** One breakdown row, reduced to what the environment × mode table shows. */
+interface BreakdownCellRow {
+  readonly cell: string;
+  readonly severity: string;
+  readonly score: number;
+  readonly open: number;
+  readonly acceptanceExpired: number;
+  readonly accepted: number;
+}
+
+/** The environment × mode table's numbers: breakdown rows summed per cell. */
+function breakdownCellMetrics(rows: readonly BreakdownCellRow[]): ShownMetric[] {
+  const names = ["score", "open", "openCritical", "openHigh", "acceptanceExpired", "accepted"];
+  const cells = new Map<string, number[]>();
+  for (const b of rows) {
+    const c = cells.get(b.cell) ?? [0, 0, 0, 0, 0, 0];
+    c[0] += b.score;
+    c[1] += b.open;
+    c[2] += b.severity === "CRITICAL" ? b.open : 0;
+    c[3] += b.severity === "HIGH" ? b.open : 0;
+    c[4] += b.acceptanceExpired;
+    c[5] += b.accepted;
+    cells.set(b.cell, c);
+  }
+  return [...cells].flatMap(([k, c]) =>
+    names.map((name, i): ShownMetric => [`breakdown.${name}`, k, c[i]]),
+  );
 }
