@@ -1,9 +1,10 @@
 /**
  * Every `hybrid-fleet` command, one file each under cli/commands/. To add a command: create
- * `cli/commands/<name>.ts` exporting `register(program, ctx)` (see cli/commands/instances.ts once it lands),
+ * `cli/commands/<name>.ts` exporting `register(program, ctx)` (see cli/commands/instances.ts),
  * then add one import and one entry below, keeping both lists alphabetical.
  */
 import type { Command } from "commander";
+import * as instances from "./commands/instances";
 import type { CliContext } from "./context";
 
 /** A command module: adds its subcommand (with `program.command(...)`) to the root program. */
@@ -12,4 +13,4 @@ export interface CommandModule {
 }
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [];
+export const COMMANDS: readonly CommandModule[] = [instances];
