@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import * as instances from "./commands/instances";
+import * as mode from "./commands/mode";
 import type { CliContext } from "./context";
 
 /** A command module: adds its subcommand (with `program.command(...)`) to the root program. */
@@ -12,5 +13,9 @@ export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
-/** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [instances];
+/** The commands, in the order `--help` lists them (one per line, so branches merge cleanly). */
+// prettier-ignore
+export const COMMANDS: readonly CommandModule[] = [
+  instances,
+  mode,
+];
