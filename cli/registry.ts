@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import * as instances from "./commands/instances";
 import * as mode from "./commands/mode";
+import * as ready from "./commands/ready";
 import type { CliContext } from "./context";
 
 /** A command module: adds its subcommand (with `program.command(...)`) to the root program. */
@@ -18,4 +19,5 @@ export interface CommandModule {
 export const COMMANDS: readonly CommandModule[] = [
   instances,
   mode,
+  ready,
 ];
