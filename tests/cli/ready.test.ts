@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  DescribeInstanceInformationCommand,
   ListResourceComplianceSummariesCommand,
+  SSMServiceException,
   type ListResourceComplianceSummariesCommandInput,
 } from "@aws-sdk/client-ssm";
 import { runHarness } from "./support/cliHarness";
@@ -224,6 +226,53 @@ describe("hybrid-fleet ready", () => {
     );
     assert.equal(out.readyCount, 1);
     assert.equal(out.total, 2);
+  });
+
+  it("pages past 50 machines: a wave of 60, all ready (exit 0)", async () => {
+    const fleet = Array.from({ length: 60 }, (_, i) =>
+      machine({
+        n: i + 1,
+        name: `n-${i + 1}`,
+        tags: { HybridFleet: "acme", Wave: "6", ComplianceMode: "enforce" },
+      }),
+    );
+    const ssm = mockFleetSsm(fleet);
+    mockCompliance(ssm, {
+      Patch: Object.fromEntries(fleet.map((m) => [m.node.InstanceId!, "COMPLIANT" as const])),
+    });
+    const r = await runHarness([
+      "--json",
+      "ready",
+      "--tag",
+      "Wave=6",
+      "--mandated",
+      "patch",
+      ...FLEET,
+    ]);
+    const pages = ssm.commandCalls(DescribeInstanceInformationCommand).length;
+    ssm.restore();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(pages, 2);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.total, 60);
+    assert.equal(out.readyCount, 60);
+  });
+
+  it("throttled reading compliance after the SDK's retries: exit 3", async () => {
+    const ssm = mockFleetSsm(wave3());
+    ssm.on(ListResourceComplianceSummariesCommand).rejects(
+      new SSMServiceException({
+        name: "ThrottlingException",
+        message: "Rate exceeded",
+        $fault: "client",
+        $metadata: { attempts: 6 },
+      }),
+    );
+    const r = await runHarness(["ready", "--tag", "Wave=3", "--mandated", "patch", ...FLEET]);
+    ssm.restore();
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^AWS error: throttled after 6 attempts/);
   });
 
   it("an empty wave is not ready (exit 1)", async () => {
