@@ -18,6 +18,7 @@ import { formatRiskSummary } from "../../risk/summary";
 import { runAction, type CommandResult } from "../action";
 import type { CliContext } from "../context";
 import { UsageError } from "../errors";
+import { stackSettings } from "../findings";
 import type { GlobalOptions } from "../globals";
 import { loadRiskLocal, type RiskLocalModule } from "../riskLocal";
 
@@ -81,19 +82,7 @@ export async function risk(
   const engine = await load();
   let settings = engine.defaultRiskSettings();
   if (options.config) {
-    if (!fs.existsSync(options.config)) {
-      throw new UsageError(`--config ${options.config} does not exist`);
-    }
-    try {
-      settings = engine.riskSettingsFromStackFile(
-        fs.readFileSync(options.config, "utf8"),
-        options.config,
-        now,
-      );
-    } catch (error) {
-      if (error instanceof engine.StackFileError) throw new UsageError(error.message);
-      throw error;
-    }
+    settings = stackSettings(engine, options.config, now);
   } else {
     settings = {
       ...settings,
