@@ -15,7 +15,7 @@ import { openFindingsBySyncDir } from "../../cli/findings";
 import { DUCKDB_INSTALL_HINT, isDuckdbMissing, loadRiskLocal } from "../../cli/riskLocal";
 import { UsageError } from "../../cli/errors";
 import { runHarness } from "./support/cliHarness";
-import { machine, mockFleetSsm } from "./support/mockFleet";
+import { machine, mockFleetSsm, restoreAllMocks } from "./support/mockFleet";
 
 const SYNC = path.join(__dirname, "../fixtures/risk/handbuilt/ssm-sync");
 const NOW = new Date("2026-11-30T12:00:00Z");
@@ -27,6 +27,8 @@ const GLOBALS = {
 };
 
 describe("hybrid-fleet instances --sync-dir (open findings from the risk view)", () => {
+  afterEach(restoreAllMocks);
+
   it("counts each fleet machine's open findings as the risk engine does", async () => {
     const open = await openFindingsBySyncDir(SYNC, "acme", GLOBALS, NOW);
     assert.deepEqual(Object.fromEntries([...open].sort()), {

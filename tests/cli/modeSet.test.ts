@@ -7,7 +7,7 @@ import {
 import { CreateTagsCommand, DescribeTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { runHarness } from "./support/cliHarness";
-import { machine, mockFleetSsm, type MockMachine } from "./support/mockFleet";
+import { machine, mockFleetSsm, type MockMachine, restoreAllMocks } from "./support/mockFleet";
 
 const FLEET = ["--fleet", "acme"];
 
@@ -39,6 +39,8 @@ function wave3(): MockMachine[] {
 }
 
 describe("hybrid-fleet mode set", () => {
+  afterEach(restoreAllMocks);
+
   it("lists the plan, asks on a TTY, tags only the fleet machines to change, reports", async () => {
     const ssm = mockFleetSsm(wave3());
     ssm.on(AddTagsToResourceCommand).resolves({});

@@ -9,7 +9,13 @@ import {
   type ListResourceComplianceSummariesCommandInput,
 } from "@aws-sdk/client-ssm";
 import { runHarness } from "./support/cliHarness";
-import { machine, miId, mockFleetSsm, type MockMachine } from "./support/mockFleet";
+import {
+  machine,
+  miId,
+  mockFleetSsm,
+  type MockMachine,
+  restoreAllMocks,
+} from "./support/mockFleet";
 
 const FLEET = ["--fleet", "acme"];
 const ROOT = path.join(__dirname, "../..");
@@ -93,6 +99,8 @@ const COMPLIANCE = {
 } as const;
 
 describe("hybrid-fleet ready", () => {
+  afterEach(restoreAllMocks);
+
   it("prints each machine's readiness and what blocks it, exactly; exit 1 when any is blocked", async () => {
     const ssm = mockFleetSsm(wave3());
     mockCompliance(ssm, COMPLIANCE, 70);
