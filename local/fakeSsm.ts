@@ -1065,14 +1065,15 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
       if (ids.length === 0) {
         throw new SsmError("InvalidParameters", "Specify InstanceIds or Targets.");
       }
-      const document = documents?.[documentName!];
+      const document =
+        documents && Object.hasOwn(documents, documentName!) ? documents[documentName!] : undefined;
       if (documents && !document) {
         throw new SsmError("InvalidDocument", `Document ${documentName} does not exist.`);
       }
       if (document) {
         const declared = document.parameters ?? {};
         for (const [key, values] of Object.entries(parameters)) {
-          const def = declared[key];
+          const def = Object.hasOwn(declared, key) ? declared[key] : undefined;
           if (!def) {
             throw new SsmError(
               "InvalidParameters",
@@ -1092,7 +1093,7 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
           }
         }
         for (const [key, def] of Object.entries(declared)) {
-          if (def.default === undefined && !(key in parameters)) {
+          if (def.default === undefined && !Object.hasOwn(parameters, key)) {
             throw new SsmError("InvalidParameters", `Parameter "${key}" is required.`);
           }
         }

@@ -92,7 +92,8 @@ export function parseRemediation(value: string): Remediation {
  * @throws RemediationUsageError on a missing `=`, an empty key or a repeated key.
  */
 export function parseParameters(pairs: readonly string[]): CommandParameters {
-  const out: CommandParameters = {};
+  // A Map, not an object: `key in {}` is true for "constructor" and "__proto__" would be lost.
+  const out = new Map<string, string[]>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     const key = at < 0 ? "" : pair.slice(0, at).trim();
@@ -101,10 +102,10 @@ export function parseParameters(pairs: readonly string[]): CommandParameters {
         `--parameters must be NAME=VALUE (e.g. Operation=Install), got ${JSON.stringify(pair)}`,
       );
     }
-    if (key in out) throw new RemediationUsageError(`--parameters ${key} is given twice`);
-    out[key] = [pair.slice(at + 1)];
+    if (out.has(key)) throw new RemediationUsageError(`--parameters ${key} is given twice`);
+    out.set(key, [pair.slice(at + 1)]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /**
@@ -163,7 +164,7 @@ export function parameterProblems(
   const problems: string[] = [];
   const names = Object.keys(definitions);
   for (const [key, values] of Object.entries(parameters)) {
-    const def = definitions[key];
+    const def = Object.hasOwn(definitions, key) ? definitions[key] : undefined;
     if (!def) {
       problems.push(
         `--parameters ${key}: ${documentName} has no such parameter; it takes ${names.join(", ") || "none"}`,
@@ -184,7 +185,7 @@ export function parameterProblems(
     }
   }
   for (const [key, def] of Object.entries(definitions)) {
-    if (def.default === undefined && !(key in parameters)) {
+    if (def.default === undefined && !Object.hasOwn(parameters, key)) {
       problems.push(`--parameters ${key} is required by ${documentName}`);
     }
   }
