@@ -16,10 +16,12 @@ import {
   type ListCommandInvocationsCommandInput,
   type SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { runHarness } from "./support/cliHarness";
 
-const ssmMock = mockClient(SSMClient);
+// Created in before() and restored in after(): a module-level mock would stub SSMClient for
+// every other test file mocha loads (tests/local/support.ts assertRealSsmClient).
+let ssmMock: AwsClientStub<SSMClient>;
 const ENV = { HYBRID_FLEET_NAME: "acme" };
 
 const machine = (n: number): InstanceInformation => ({
@@ -99,6 +101,9 @@ function serveCommands(outcome: (instanceId: string) => Outcome = () => OK) {
 }
 
 describe("hybrid-fleet remediate", () => {
+  before(() => {
+    ssmMock = mockClient(SSMClient);
+  });
   beforeEach(() => ssmMock.reset());
   after(() => ssmMock.restore());
 
