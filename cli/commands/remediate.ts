@@ -27,13 +27,14 @@ import {
   type RemediationDocument,
   type TargetResult,
 } from "../../ops/remediation";
-import { listRemediationTargets, type FleetTarget } from "../../ops/remediationTargets";
+import { listFleet, type FleetMachine } from "../../ops/fleet";
 import { RemediationInterruptedError, runRemediation } from "../../ops/runCommand";
 import { isEmptySelector } from "../../ops/selector";
 import { runAction, type CommandResult } from "../action";
 import type { CliContext } from "../context";
 import { RefusedError, UsageError } from "../errors";
-import type { GlobalOptions } from "../globals";
+import { orNone } from "../format";
+import { requireFleet, type GlobalOptions } from "../globals";
 import { canPrompt, useColor, type CliIo } from "../io";
 import { addSelectionOptions, selectorFrom, type SelectionOptions } from "../selection";
 import { renderTable, type Column } from "../table";
@@ -67,11 +68,11 @@ function shippedParameters(
   return parsed.parameters ?? {};
 }
 
-const PLAN_COLUMNS: readonly Column<FleetTarget>[] = [
-  { header: "NAME", value: (t) => t.name },
-  { header: "INSTANCE ID", value: (t) => t.instanceId },
-  { header: "PING", value: (t) => t.pingStatus ?? "-" },
-  { header: "PLATFORM", value: (t) => t.platform ?? "-" },
+const PLAN_COLUMNS: readonly Column<FleetMachine>[] = [
+  { header: "NAME", value: (m) => m.name },
+  { header: "INSTANCE ID", value: (m) => m.id },
+  { header: "PING", value: (m) => orNone(m.pingStatus) },
+  { header: "PLATFORM", value: (m) => orNone(m.platform) },
 ];
 
 /** The result table's columns. */
@@ -92,7 +93,7 @@ function describeParameters(document: RemediationDocument): string {
   return pairs.length ? pairs.join(" ") : "(none)";
 }
 
-function planText(document: RemediationDocument, targets: readonly FleetTarget[], io: CliIo) {
+function planText(document: RemediationDocument, targets: readonly FleetMachine[], io: CliIo) {
   return [
     `Document:   ${document.documentName}`,
     `Parameters: ${describeParameters(document)}`,
@@ -184,19 +185,19 @@ export async function remediate(
     throw error;
   }
   const pollIntervalMs = parsePollInterval(options.pollInterval);
-  if (!globals.fleet) {
-    throw new UsageError(
-      `--fleet is required (the value of the ${globals.fleetTagKey} tag on the fleet's machines), or set HYBRID_FLEET_NAME`,
-    );
-  }
+  const fleet = requireFleet(globals);
 
-  const ssm = ctx.clients.ssm({ region: globals.region, profile: globals.profile });
-  const targets = await listRemediationTargets(ssm, globals.fleetTagKey, globals.fleet, selector);
-  if (targets.length === 0) {
-    throw new RefusedError(
-      `No machine of fleet ${globals.fleet} matches the selection; nothing sent.`,
-    );
+  // The same listing as every command: fleet tag server-side, then tags and --name here.
+  const ssm = ctx.clients.ssm(globals);
+  const machines = await listFleet(
+    { ssm, ec2: () => ctx.clients.ec2(globals) },
+    { ...globals, fleet },
+    selector,
+  );
+  if (machines.length === 0) {
+    throw new RefusedError(`no machines of fleet ${fleet} match the selection: nothing sent`);
   }
+  const targets = machines.map((m) => ({ instanceId: m.id, name: m.name }));
   const plan = planBatches(
     targets.map((t) => t.instanceId),
     concurrency,
@@ -205,18 +206,14 @@ export async function remediate(
   const planJson = {
     document: document.documentName,
     parameters: document.parameters,
-    targets: targets.map((t) => ({
-      name: t.name,
-      instanceId: t.instanceId,
-      pingStatus: t.pingStatus,
-    })),
+    targets: machines.map((m) => ({ name: m.name, instanceId: m.id, pingStatus: m.pingStatus })),
     batches: plan.waves.flat().map((b) => ({
       instanceIds: b.instanceIds,
       maxConcurrency: b.maxConcurrency,
       maxErrors: b.maxErrors,
     })),
   };
-  const shownPlan = planText(document, targets, ctx.io);
+  const shownPlan = planText(document, machines, ctx.io);
   if (options.dryRun) {
     return {
       text: `${shownPlan}\nDry run: nothing sent.\n`,
@@ -226,15 +223,16 @@ export async function remediate(
   }
 
   if (!options.yes) {
+    // The plan is for the person deciding: on stdout for humans, on stderr beside --json.
+    (globals.json ? ctx.io.stderr : ctx.io.stdout).write(`${shownPlan}\n`);
     if (!canPrompt(ctx.io)) {
       throw new RefusedError(
-        "remediate changes machines: no terminal to confirm on, so nothing was sent; pass --yes to run anyway",
+        `refused: would run ${document.documentName} on ${targets.length} machine(s), but there is no terminal to confirm on; pass --yes to run it`,
       );
     }
-    ctx.io.stderr.write(shownPlan);
     const question = `Run ${document.documentName} on ${targets.length} machine${targets.length === 1 ? "" : "s"}? [y/N] `;
     if (!(await ctx.confirm(question))) {
-      throw new RefusedError("Refused: nothing sent.");
+      throw new RefusedError("refused: nothing sent");
     }
   }
 

@@ -11,39 +11,32 @@ import {
   SendCommandCommand,
   SSMClient,
   type CommandInvocation,
-  type DescribeInstanceInformationCommandInput,
-  type InstanceInformation,
   type ListCommandInvocationsCommandInput,
   type SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
-import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import type { AwsClientStub } from "aws-sdk-client-mock";
 import { runHarness } from "./support/cliHarness";
+import { machine, mockFleetSsm, type MockMachine } from "./support/mockFleet";
 
-// Created in before() and restored in after(): a module-level mock would stub SSMClient for
-// every other test file mocha loads (tests/local/support.ts assertRealSsmClient).
-let ssmMock: AwsClientStub<SSMClient>;
 const ENV = { HYBRID_FLEET_NAME: "acme" };
 
-const machine = (n: number): InstanceInformation => ({
-  InstanceId: `mi-${n.toString(16).padStart(17, "0")}`,
-  Name: `host-${String(n).padStart(3, "0")}`,
-  PingStatus: "Online",
-  PlatformType: "Linux",
-});
-
-/** DescribeInstanceInformation over `machines`, 50 per page, recording every input. */
-function serveMachines(machines: readonly InstanceInformation[]) {
-  const inputs: DescribeInstanceInformationCommandInput[] = [];
-  ssmMock.on(DescribeInstanceInformationCommand).callsFake((input) => {
-    inputs.push(input);
-    const start = Number(input.NextToken ?? 0);
-    const end = start + (input.MaxResults ?? 50);
-    return {
-      InstanceInformationList: machines.slice(start, end),
-      NextToken: end < machines.length ? String(end) : undefined,
-    };
+/** Wave-3 machine `host-NNN` of fleet acme (a real node's record, tests/fixtures/cli). */
+const host = (n: number): MockMachine =>
+  machine({
+    n,
+    name: `host-${String(n).padStart(3, "0")}`,
+    tags: { HybridFleet: "acme", Wave: "3" },
   });
-  return inputs;
+const idOf = (m: MockMachine) => m.node.InstanceId!;
+
+// Restored after each test: a mock left in place would stub SSMClient for every other test
+// file mocha loads (tests/local/support.ts assertRealSsmClient).
+let ssmMock: AwsClientStub<SSMClient> | undefined;
+
+/** Serves `machines` (DescribeInstanceInformation pages, ListTagsForResource per node). */
+function serveMachines(machines: readonly MockMachine[]): AwsClientStub<SSMClient> {
+  ssmMock = mockFleetSsm(machines);
+  return ssmMock;
 }
 
 type Outcome = Pick<CommandInvocation, "Status" | "StatusDetails"> & {
@@ -60,12 +53,12 @@ function serveCommands(outcome: (instanceId: string) => Outcome = () => OK) {
   const sent: SendCommandCommandInput[] = [];
   const listed: ListCommandInvocationsCommandInput[] = [];
   const polls = new Map<string, number>();
-  ssmMock.on(SendCommandCommand).callsFake((input) => {
+  ssmMock!.on(SendCommandCommand).callsFake((input) => {
     sent.push(input);
     const id = `00000000-0000-0000-0000-${String(sent.length).padStart(12, "0")}`;
     return { Command: { CommandId: id, InstanceIds: input.InstanceIds } };
   });
-  ssmMock.on(ListCommandInvocationsCommand).callsFake((input) => {
+  ssmMock!.on(ListCommandInvocationsCommand).callsFake((input) => {
     listed.push(input);
     const index = Number(input.CommandId!.slice(-12)) - 1;
     const ids = sent[index].InstanceIds ?? [];
@@ -101,15 +94,14 @@ function serveCommands(outcome: (instanceId: string) => Outcome = () => OK) {
 }
 
 describe("hybrid-fleet remediate", () => {
-  before(() => {
-    ssmMock = mockClient(SSMClient);
+  afterEach(() => {
+    ssmMock?.restore();
+    ssmMock = undefined;
   });
-  beforeEach(() => ssmMock.reset());
-  after(() => ssmMock.restore());
 
   it("sends 120 machines in batches of 50, 50 and 20, pages every listing, and exits 0 when all succeed", async () => {
-    const machines = Array.from({ length: 120 }, (_, i) => machine(i + 1));
-    const described = serveMachines(machines);
+    const machines = Array.from({ length: 120 }, (_, i) => host(i + 1));
+    const mock = serveMachines(machines);
     const { sent, listed } = serveCommands();
 
     const r = await runHarness(
@@ -118,33 +110,24 @@ describe("hybrid-fleet remediate", () => {
     );
 
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(described, [
-      {
-        Filters: [
-          { Key: "tag:HybridFleet", Values: ["acme"] },
-          { Key: "tag:Wave", Values: ["3"] },
-        ],
-        MaxResults: 50,
-        NextToken: undefined,
-      },
-      {
-        Filters: [
-          { Key: "tag:HybridFleet", Values: ["acme"] },
-          { Key: "tag:Wave", Values: ["3"] },
-        ],
-        MaxResults: 50,
-        NextToken: "50",
-      },
-      {
-        Filters: [
-          { Key: "tag:HybridFleet", Values: ["acme"] },
-          { Key: "tag:Wave", Values: ["3"] },
-        ],
-        MaxResults: 50,
-        NextToken: "100",
-      },
-    ]);
-    const ids = machines.map((m) => m.InstanceId);
+    // The shared fleet listing: fleet tag server-side, 50 a page, tags per node.
+    assert.deepEqual(
+      mock.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input),
+      [
+        { Filters: [{ Key: "tag:HybridFleet", Values: ["acme"] }], MaxResults: 50 },
+        {
+          Filters: [{ Key: "tag:HybridFleet", Values: ["acme"] }],
+          MaxResults: 50,
+          NextToken: "page-50",
+        },
+        {
+          Filters: [{ Key: "tag:HybridFleet", Values: ["acme"] }],
+          MaxResults: 50,
+          NextToken: "page-100",
+        },
+      ],
+    );
+    const ids = machines.map(idOf);
     assert.deepEqual(sent, [
       {
         DocumentName: "HybridFleet-acme-Antivirus",
@@ -199,26 +182,26 @@ describe("hybrid-fleet remediate", () => {
   });
 
   it("prints the exact table for a partial failure and exits 1", async () => {
-    serveMachines([machine(1), machine(2), machine(3), machine(4)]);
+    serveMachines([host(1), host(2), host(3), host(4)]);
     const outcomes: Record<string, Outcome> = {
-      [machine(1).InstanceId!]: {
+      [idOf(host(1))]: {
         Status: "Success",
         StatusDetails: "Success",
         code: 0,
         output: "Installed 12 updates\n",
       },
-      [machine(2).InstanceId!]: {
+      [idOf(host(2))]: {
         Status: "Failed",
         StatusDetails: "Failed",
         code: 2,
         output: "clamd: service not found\n",
       },
-      [machine(3).InstanceId!]: {
+      [idOf(host(3))]: {
         Status: "TimedOut",
         StatusDetails: "ExecutionTimedOut",
         code: 137,
       },
-      [machine(4).InstanceId!]: { Status: "Failed", StatusDetails: "Undeliverable" },
+      [idOf(host(4))]: { Status: "Failed", StatusDetails: "Undeliverable" },
     };
     const { sent } = serveCommands((id) => outcomes[id]);
 
@@ -259,7 +242,7 @@ describe("hybrid-fleet remediate", () => {
   });
 
   it("asks before sending; answering n exits 4 and sends nothing", async () => {
-    serveMachines([machine(1), machine(2)]);
+    serveMachines([host(1), host(2)]);
     const { sent } = serveCommands();
 
     const r = await runHarness(["remediate", "cis", "--tag", "Wave=3"], {
@@ -270,26 +253,26 @@ describe("hybrid-fleet remediate", () => {
 
     assert.equal(r.code, 4);
     assert.equal(sent.length, 0);
-    assert.equal(ssmMock.commandCalls(SendCommandCommand).length, 0);
-    assert.equal(r.stdout, "");
+    assert.equal(ssmMock!.commandCalls(SendCommandCommand).length, 0);
     assert.equal(
-      r.stderr,
+      r.stdout,
       [
         "Document:   HybridFleet-acme-CIS",
         "Parameters: Mode=enforce",
         "Targets:    2 machines",
         "",
         "NAME      INSTANCE ID           PING    PLATFORM",
-        "host-001  mi-00000000000000001  Online  Linux",
-        "host-002  mi-00000000000000002  Online  Linux",
-        "Run HybridFleet-acme-CIS on 2 machines? [y/N] Refused: nothing sent.",
+        "host-001  mi-00000000000000001  Online  Ubuntu",
+        "host-002  mi-00000000000000002  Online  Ubuntu",
+        "",
         "",
       ].join("\n"),
     );
+    assert.equal(r.stderr, "Run HybridFleet-acme-CIS on 2 machines? [y/N] refused: nothing sent\n");
   });
 
   it("answering y on a terminal runs it, drawing the progress bar in place", async () => {
-    serveMachines([machine(1), machine(2)]);
+    serveMachines([host(1), host(2)]);
     serveCommands();
 
     const r = await runHarness(["remediate", "cis", "--tag", "Wave=3", "--poll-interval", "0"], {
@@ -308,19 +291,19 @@ describe("hybrid-fleet remediate", () => {
   });
 
   it("refuses without a terminal and without --yes (exit 4), sending nothing", async () => {
-    serveMachines([machine(1)]);
+    serveMachines([host(1)]);
     const { sent } = serveCommands();
     const r = await runHarness(["remediate", "cis", "--name", "host-001"], { env: ENV });
     assert.equal(r.code, 4);
     assert.equal(sent.length, 0);
     assert.equal(
       r.stderr,
-      "remediate changes machines: no terminal to confirm on, so nothing was sent; pass --yes to run anyway\n",
+      "refused: would run HybridFleet-acme-CIS on 1 machine(s), but there is no terminal to confirm on; pass --yes to run it\n",
     );
   });
 
   it("--dry-run lists the targets and the document, sends nothing, exits 0", async () => {
-    serveMachines([machine(7)]);
+    serveMachines([host(7)]);
     const { sent } = serveCommands();
     const r = await runHarness(
       [
@@ -344,7 +327,7 @@ describe("hybrid-fleet remediate", () => {
         "Targets:    1 machine",
         "",
         "NAME      INSTANCE ID           PING    PLATFORM",
-        "host-007  mi-00000000000000007  Online  Linux",
+        "host-007  mi-00000000000000007  Online  Ubuntu",
         "",
         "Dry run: nothing sent.",
         "",
@@ -364,7 +347,7 @@ describe("hybrid-fleet remediate", () => {
   });
 
   it("prints one JSON document with every result and the command IDs", async () => {
-    serveMachines([machine(1)]);
+    serveMachines([host(1)]);
     serveCommands();
     const r = await runHarness(
       ["--json", "remediate", "cis", "--name", "host-001", "--yes", "--poll-interval", "0"],
@@ -389,7 +372,7 @@ describe("hybrid-fleet remediate", () => {
     serveMachines([]);
     const r = await runHarness(["remediate", "cis", "--tag", "Wave=9", "--yes"], { env: ENV });
     assert.equal(r.code, 4);
-    assert.equal(r.stderr, "No machine of fleet acme matches the selection; nothing sent.\n");
+    assert.equal(r.stderr, "no machines of fleet acme match the selection: nothing sent\n");
   });
 
   describe("throttling", () => {
@@ -400,8 +383,8 @@ describe("hybrid-fleet remediate", () => {
       });
 
     it("exits 3 when SendCommand is still throttled after the SDK's retries, naming it", async () => {
-      serveMachines([machine(1)]);
-      ssmMock.on(SendCommandCommand).rejects(throttled());
+      serveMachines([host(1)]);
+      ssmMock!.on(SendCommandCommand).rejects(throttled());
       const r = await runHarness(["remediate", "cis", "--name", "host-001", "--yes"], { env: ENV });
       assert.equal(r.code, 3);
       assert.equal(
@@ -411,9 +394,9 @@ describe("hybrid-fleet remediate", () => {
     });
 
     it("exits 3 when polling stays throttled, and names the command still running", async () => {
-      serveMachines([machine(1)]);
+      serveMachines([host(1)]);
       serveCommands();
-      ssmMock.on(ListCommandInvocationsCommand).rejects(throttled());
+      ssmMock!.on(ListCommandInvocationsCommand).rejects(throttled());
       const r = await runHarness(
         ["remediate", "cis", "--name", "host-001", "--yes", "--poll-interval", "0"],
         {
@@ -475,9 +458,10 @@ describe("hybrid-fleet remediate", () => {
     ];
     for (const [what, argv, env, stderr] of cases) {
       it(what, async () => {
+        const mock = serveMachines([host(1)]);
         const r = await runHarness(argv, { env });
         assert.deepEqual({ code: r.code, stderr: r.stderr }, { code: 2, stderr });
-        assert.equal(ssmMock.calls().length, 0);
+        assert.equal(mock.calls().length, 0);
       });
     }
   });
