@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import * as instances from "./commands/instances";
 import * as mode from "./commands/mode";
 import * as ready from "./commands/ready";
+import * as remediate from "./commands/remediate";
 import * as risk from "./commands/risk";
 import type { CliContext } from "./context";
 
@@ -21,5 +22,6 @@ export const COMMANDS: readonly CommandModule[] = [
   instances,
   mode,
   ready,
+  remediate,
   risk,
 ];

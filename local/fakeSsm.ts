@@ -4,7 +4,9 @@
  * {@link FakeSsm.url}). It keeps activations and managed instances in memory, validates
  * input the way SSM does (ValidationException for modelled constraints, InvalidParameters
  * for rules the service checks itself), and can inject throttling and 5xx errors so the
- * handler's retry and error paths can be exercised without AWS.
+ * handler's retry and error paths can be exercised without AWS. Run Command (SendCommand,
+ * ListCommandInvocations) is simulated per instance: scripted outcomes and delays, with
+ * MaxConcurrency and MaxErrors applied the way SSM describes them.
  *
  * Facts it follows: /work/shared/reference/aws-facts.md. Wire format: awsJson1_1, i.e.
  * `POST /`, `X-Amz-Target: AmazonSSM.<Op>`, JSON bodies, timestamps as epoch seconds, errors
@@ -14,7 +16,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { InstanceInformation, PingStatus, ResourceType, Tag } from "@aws-sdk/client-ssm";
+import type {
+  CommandInvocation,
+  InstanceInformation,
+  PingStatus,
+  ResourceType,
+  Tag,
+} from "@aws-sdk/client-ssm";
 
 /** The operations the fake implements; anything else answers `UnknownOperationException`. */
 export const FAKE_SSM_OPERATIONS = [
@@ -24,8 +32,10 @@ export const FAKE_SSM_OPERATIONS = [
   "DeregisterManagedInstance",
   "DescribeActivations",
   "DescribeInstanceInformation",
+  "ListCommandInvocations",
   "ListTagsForResource",
   "RemoveTagsFromResource",
+  "SendCommand",
 ] as const;
 
 /** One of {@link FAKE_SSM_OPERATIONS}. */
@@ -61,6 +71,50 @@ export interface FakeActivation {
   readonly CreatedDate: Date;
   /** As sent; applied to every node that registers with it. */
   readonly Tags: Tag[];
+}
+
+/**
+ * How one instance answers a Run Command invocation. The terminal state is reached `delayMs`
+ * after the invocation starts (it starts when MaxConcurrency lets it).
+ */
+export interface FakeCommandOutcome {
+  /**
+   * Terminal state: `Success`, `Failed` (non-zero exit), `ExecutionTimedOut` (ran too long;
+   * counts against MaxErrors), `DeliveryTimedOut` and `Undeliverable` (never ran; do not
+   * count), `Cancelled`. `Terminated` is never scripted: SSM gives it to invocations it stops
+   * sending once MaxErrors is exceeded, and so does the fake.
+   */
+  readonly status:
+    "Success" | "Failed" | "ExecutionTimedOut" | "DeliveryTimedOut" | "Undeliverable" | "Cancelled";
+  /** Plugin response code. @default 0 for Success, 1 for Failed, 137 for ExecutionTimedOut, else -1 */
+  readonly responseCode?: number;
+  /** Plugin output (SSM returns at most 2,500 characters of it). @default "" */
+  readonly output?: string;
+  /** Milliseconds from start to the terminal state (InProgress meanwhile). @default 0 */
+  readonly delayMs?: number;
+}
+
+/** A command document the fake knows, with its parameter declarations (as in the YAML). */
+export interface FakeDocument {
+  /** Parameter name to declaration; a declaration without `default` is required. @default {} */
+  readonly parameters?: Readonly<
+    Record<
+      string,
+      { default?: unknown; allowedValues?: readonly string[]; allowedPattern?: string }
+    >
+  >;
+}
+
+/** A command as SendCommand accepted it. */
+export interface FakeCommand {
+  readonly CommandId: string;
+  readonly DocumentName: string;
+  readonly Parameters: Readonly<Record<string, string[]>>;
+  readonly InstanceIds: readonly string[];
+  readonly MaxConcurrency: string;
+  readonly MaxErrors: string;
+  readonly Comment?: string;
+  readonly RequestedDateTime: Date;
 }
 
 /** Error injection for throttling; both knobs may be combined. */
@@ -99,6 +153,16 @@ export interface FakeSsmOptions {
   readonly seed?: number;
   /** Clock, in epoch milliseconds, for expiry checks and the throttle bucket. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Documents SendCommand accepts, by name; any other answers InvalidDocument, and parameters
+   * are checked against the declarations (InvalidParameters). @default every name exists and
+   * takes any parameters
+   */
+  readonly documents?: Readonly<Record<string, FakeDocument>>;
+  /** Run Command outcome per instance ID. @default {@link FakeSsmOptions.defaultCommandOutcome} */
+  readonly commandOutcomes?: Readonly<Record<string, FakeCommandOutcome>>;
+  /** Outcome of instances without their own. @default `{ status: "Success" }` at once */
+  readonly defaultCommandOutcome?: FakeCommandOutcome;
 }
 
 /** Counters since start (or the last {@link FakeSsm.resetStats}). */
@@ -144,6 +208,10 @@ export interface FakeSsm {
   readonly instances: readonly FakeInstance[];
   /** Every request received, oldest first. */
   readonly requests: readonly FakeSsmRequest[];
+  /** Every command SendCommand accepted, oldest first. */
+  readonly commands: readonly FakeCommand[];
+  /** Script (or, with undefined, unscript) how an instance answers commands sent from now on. */
+  setCommandOutcome(instanceId: string, outcome: FakeCommandOutcome | undefined): void;
   /** Counters since start or the last reset. */
   stats(): FakeSsmStats;
   /** Zero the counters and the request log (not the data). */
@@ -199,6 +267,21 @@ const INSTANCE_FILTER_KEYS = [
   "tag-key",
 ];
 const ACTIVATION_FILTER_KEYS = ["ActivationIds", "DefaultInstanceName", "IamRole"];
+// Run Command shapes (botocore ssm/2014-11-06: SendCommandRequest, ListCommandInvocationsRequest).
+const INSTANCE_ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
+const INSTANCE_ID_TEXT = "(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)";
+const DOCUMENT_ARN = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
+const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
+const COMMAND_FILTER_KEYS = [
+  "InvokedAfter",
+  "InvokedBefore",
+  "Status",
+  "ExecutionStage",
+  "DocumentName",
+];
+/** CommandPluginOutput: SSM keeps the first 2,500 characters (the rest goes to S3 if asked). */
+const MAX_PLUGIN_OUTPUT = 2500;
 
 /** An error that becomes an awsJson1_1 error response. */
 class SsmError extends Error {
@@ -457,6 +540,142 @@ function instanceMatches(instance: FakeInstance, filter: InstanceFilter): boolea
   return filter.values.includes(String(field[filter.key] ?? ""));
 }
 
+/** When one invocation starts and ends, and how, as decided at SendCommand time. */
+interface ScheduledInvocation {
+  readonly instanceId: string;
+  readonly instanceName: string;
+  /** Epoch ms the agent starts it (Pending before). */
+  readonly start: number;
+  /** Epoch ms it reaches `outcome` (InProgress before, from `start`). */
+  readonly end: number;
+  readonly outcome: FakeCommandOutcome["status"] | "Terminated";
+  readonly responseCode: number;
+  readonly output: string;
+}
+
+/** A rate control's number of machines for a command of `targets` targets. */
+function resolveRate(text: string, targets: number, round: (n: number) => number): number {
+  if (!text.endsWith("%")) return Number.parseInt(text, 10);
+  return round((Number.parseInt(text, 10) / 100) * targets);
+}
+
+/**
+ * Lays out a command's invocations in time the way Run Command describes its rate controls
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html):
+ * at most MaxConcurrency run at once, in the order given; once more than MaxErrors have
+ * failed (Failed, execution timed out), the invocations not yet started are Terminated.
+ * Delivery time-outs and Undeliverable don't count. How SSM rounds percentages is
+ * UNVERIFIED: concurrency rounds up (at least 1), errors round down.
+ */
+function scheduleInvocations(
+  start: number,
+  targets: readonly { instanceId: string; instanceName: string; outcome: FakeCommandOutcome }[],
+  maxConcurrency: string,
+  maxErrors: string,
+): ScheduledInvocation[] {
+  const slots = Math.max(1, resolveRate(maxConcurrency, targets.length, Math.ceil));
+  const allowedErrors = resolveRate(maxErrors, targets.length, Math.floor);
+  const freeAt: number[] = Array.from({ length: Math.min(slots, targets.length) }, () => start);
+  const out: ScheduledInvocation[] = [];
+  for (const t of targets) {
+    freeAt.sort((a, b) => a - b);
+    const begin = freeAt[0];
+    const errorsSoFar = out.filter(
+      (o) => o.end <= begin && (o.outcome === "Failed" || o.outcome === "ExecutionTimedOut"),
+    ).length;
+    if (errorsSoFar > allowedErrors) {
+      out.push({
+        ...t,
+        start: begin,
+        end: begin,
+        outcome: "Terminated",
+        responseCode: -1,
+        output: "",
+      });
+      continue;
+    }
+    const end = begin + Math.max(0, t.outcome.delayMs ?? 0);
+    freeAt[0] = end;
+    const defaultCode =
+      t.outcome.status === "Success"
+        ? 0
+        : t.outcome.status === "Failed"
+          ? 1
+          : t.outcome.status === "ExecutionTimedOut"
+            ? 137
+            : -1;
+    out.push({
+      instanceId: t.instanceId,
+      instanceName: t.instanceName,
+      start: begin,
+      end,
+      outcome: t.outcome.status,
+      responseCode: t.outcome.responseCode ?? defaultCode,
+      output: (t.outcome.output ?? "").slice(0, MAX_PLUGIN_OUTPUT),
+    });
+  }
+  return out;
+}
+
+/**
+ * Status and StatusDetails of a terminal outcome. Which Status SSM pairs with Undeliverable
+ * and Terminated is UNVERIFIED (the API documents them as StatusDetails only): the fake says
+ * Failed and Cancelled, and readers should key on StatusDetails.
+ */
+const TERMINAL_WIRE: Record<ScheduledInvocation["outcome"], { status: string; plugin: string }> = {
+  Success: { status: "Success", plugin: "Success" },
+  Failed: { status: "Failed", plugin: "Failed" },
+  ExecutionTimedOut: { status: "TimedOut", plugin: "TimedOut" },
+  DeliveryTimedOut: { status: "TimedOut", plugin: "TimedOut" },
+  Undeliverable: { status: "Failed", plugin: "Failed" },
+  Cancelled: { status: "Cancelled", plugin: "Cancelled" },
+  Terminated: { status: "Cancelled", plugin: "Cancelled" },
+};
+
+/** An invocation as ListCommandInvocations returns it at time `t`. */
+function invocationAt(
+  command: FakeCommand,
+  inv: ScheduledInvocation,
+  t: number,
+  details: boolean,
+): CommandInvocation {
+  const terminal = t >= inv.end;
+  const running = !terminal && t >= inv.start;
+  const status = terminal ? TERMINAL_WIRE[inv.outcome].status : running ? "InProgress" : "Pending";
+  const statusDetails = terminal ? inv.outcome : status;
+  return {
+    CommandId: command.CommandId,
+    InstanceId: inv.instanceId,
+    InstanceName: inv.instanceName,
+    Comment: command.Comment,
+    DocumentName: command.DocumentName,
+    DocumentVersion: "$DEFAULT",
+    RequestedDateTime: command.RequestedDateTime,
+    Status: status as CommandInvocation["Status"],
+    StatusDetails: statusDetails,
+    TraceOutput: "",
+    StandardOutputUrl: "",
+    StandardErrorUrl: "",
+    CommandPlugins: details
+      ? [
+          {
+            Name: "main",
+            Status: (terminal ? TERMINAL_WIRE[inv.outcome].plugin : status) as NonNullable<
+              CommandInvocation["CommandPlugins"]
+            >[number]["Status"],
+            StatusDetails: statusDetails,
+            ResponseCode: terminal ? inv.responseCode : -1,
+            ResponseStartDateTime: running || terminal ? new Date(inv.start) : undefined,
+            ResponseFinishDateTime: terminal ? new Date(inv.end) : undefined,
+            Output: terminal ? inv.output : "",
+            StandardOutputUrl: "",
+            StandardErrorUrl: "",
+          },
+        ]
+      : [],
+  };
+}
+
 /** What DescribeInstanceInformation returns for a stored instance (tags live elsewhere in SSM). */
 function publicInstance(instance: FakeInstance): InstanceInformation {
   const out: FakeInstance = { ...instance };
@@ -514,6 +733,10 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
   let admitted = 0;
   let total = 0;
   let requests: FakeSsmRequest[] = [];
+  const documents = options.documents;
+  const outcomes = new Map(Object.entries(options.commandOutcomes ?? {}));
+  const defaultOutcome: FakeCommandOutcome = options.defaultCommandOutcome ?? { status: "Success" };
+  const commands: Array<{ command: FakeCommand; invocations: ScheduledInvocation[] }> = [];
 
   const isThrottled = (operation: string): boolean => {
     if (!throttle) return false;
@@ -775,6 +998,231 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
     ListTagsForResource(input) {
       return { TagList: taggableInstance(input).Tags ?? [] };
     },
+
+    SendCommand(input) {
+      const errors = new ConstraintErrors();
+      const documentName = asString(input.DocumentName, "documentName");
+      if (documentName === undefined) {
+        errors.add(undefined, "documentName", "Member must not be null");
+      } else if (!DOCUMENT_ARN.test(documentName)) {
+        errors.add(
+          documentName,
+          "documentName",
+          `Member must satisfy regular expression pattern: ${DOCUMENT_ARN.source}`,
+        );
+      }
+      const ids = (asArray(input.InstanceIds, "instanceIds") ?? []).map((v, i) =>
+        String(asString(v, `instanceIds.${i + 1}.member`)),
+      );
+      if (ids.length > 50) {
+        errors.add(
+          `[${ids.length} items]`,
+          "instanceIds",
+          "Member must have length less than or equal to 50",
+        );
+      }
+      ids.forEach((id, i) => {
+        if (!INSTANCE_ID.test(id)) {
+          errors.add(
+            id,
+            `instanceIds.${i + 1}.member`,
+            `Member must satisfy regular expression pattern: ${INSTANCE_ID_TEXT}`,
+          );
+        }
+      });
+      const maxConcurrency = asString(input.MaxConcurrency, "maxConcurrency");
+      const maxErrors = asString(input.MaxErrors, "maxErrors");
+      for (const [value, path, pattern] of [
+        [maxConcurrency, "maxConcurrency", MAX_CONCURRENCY],
+        [maxErrors, "maxErrors", MAX_ERRORS],
+      ] as const) {
+        if (value === undefined) continue;
+        errors.length(value, path, 1, 7);
+        if (!pattern.test(value)) {
+          errors.add(
+            value,
+            path,
+            `Member must satisfy regular expression pattern: ${pattern.source}`,
+          );
+        }
+      }
+      const comment = asString(input.Comment, "comment");
+      errors.length(comment, "comment", 0, 100);
+      errors.range(asNumber(input.TimeoutSeconds, "timeoutSeconds"), "timeoutSeconds", 30, 2592000);
+      const rawParameters = asRecord(input.Parameters);
+      const parameters: Record<string, string[]> = {};
+      for (const [key, values] of Object.entries(rawParameters)) {
+        parameters[key] = (asArray(values, `parameters.${key}`) ?? []).map(String);
+      }
+      errors.throwIfAny();
+      if (input.Targets !== undefined) {
+        throw new SsmError(
+          "InvalidParameters",
+          "The fake sends commands by InstanceIds only; Targets is not implemented.",
+        );
+      }
+      // UNVERIFIED: the error SSM gives when neither InstanceIds nor Targets is set.
+      if (ids.length === 0) {
+        throw new SsmError("InvalidParameters", "Specify InstanceIds or Targets.");
+      }
+      const document =
+        documents && Object.hasOwn(documents, documentName!) ? documents[documentName!] : undefined;
+      if (documents && !document) {
+        throw new SsmError("InvalidDocument", `Document ${documentName} does not exist.`);
+      }
+      if (document) {
+        const declared = document.parameters ?? {};
+        for (const [key, values] of Object.entries(parameters)) {
+          const def = Object.hasOwn(declared, key) ? declared[key] : undefined;
+          if (!def) {
+            throw new SsmError(
+              "InvalidParameters",
+              `Parameter "${key}" is not defined in document ${documentName}.`,
+            );
+          }
+          for (const v of values) {
+            if (
+              (def.allowedValues && !def.allowedValues.includes(v)) ||
+              (def.allowedPattern !== undefined && !new RegExp(def.allowedPattern).test(v))
+            ) {
+              throw new SsmError(
+                "InvalidParameters",
+                `Parameter "${key}" has a value that is not allowed: "${v}".`,
+              );
+            }
+          }
+        }
+        for (const [key, def] of Object.entries(declared)) {
+          if (def.default === undefined && !Object.hasOwn(parameters, key)) {
+            throw new SsmError("InvalidParameters", `Parameter "${key}" is required.`);
+          }
+        }
+      }
+      // UNVERIFIED wording; SSM refuses the whole call when an ID is not a managed node it knows.
+      const unknown = ids.filter((id) => !instances.has(id));
+      if (unknown.length > 0) {
+        throw new SsmError(
+          "InvalidInstanceId",
+          `Instances [[${unknown.join(", ")}]] not in a valid state for account ${accountId}`,
+        );
+      }
+      const requested = now();
+      const command: FakeCommand = {
+        CommandId: randomUUID(),
+        DocumentName: documentName!,
+        Parameters: parameters,
+        InstanceIds: ids,
+        MaxConcurrency: maxConcurrency ?? "50",
+        MaxErrors: maxErrors ?? "0",
+        Comment: comment,
+        RequestedDateTime: new Date(requested),
+      };
+      const invocations = scheduleInvocations(
+        requested,
+        ids.map((id) => {
+          const i = instances.get(id)!;
+          return {
+            instanceId: id,
+            instanceName: i.ComputerName ?? i.Name ?? "",
+            outcome: outcomes.get(id) ?? defaultOutcome,
+          };
+        }),
+        command.MaxConcurrency,
+        command.MaxErrors,
+      );
+      commands.push({ command, invocations });
+      return {
+        Command: {
+          ...command,
+          Targets: [],
+          Status: "Pending",
+          StatusDetails: "Pending",
+          TargetCount: ids.length,
+          CompletedCount: 0,
+          ErrorCount: 0,
+          DeliveryTimedOutCount: 0,
+        },
+      };
+    },
+
+    ListCommandInvocations(input) {
+      const errors = new ConstraintErrors();
+      const commandId = asString(input.CommandId, "commandId");
+      errors.length(commandId, "commandId", 36, 36);
+      const instanceId = asString(input.InstanceId, "instanceId");
+      if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
+        errors.add(
+          instanceId,
+          "instanceId",
+          `Member must satisfy regular expression pattern: ${INSTANCE_ID_TEXT}`,
+        );
+      }
+      const maxResults = asNumber(input.MaxResults, "maxResults");
+      errors.range(maxResults, "maxResults", 1, 50);
+      const rawFilters = asArray(input.Filters, "filters");
+      if (rawFilters !== undefined && (rawFilters.length < 1 || rawFilters.length > 5)) {
+        errors.add(
+          `[${rawFilters.length} items]`,
+          "filters",
+          "Member must have length between 1 and 5",
+        );
+      }
+      const filters = (rawFilters ?? []).map((raw, i) => {
+        const f = asRecord(raw);
+        const key = asString(f.key, `filters.${i + 1}.member.key`) ?? "";
+        if (!COMMAND_FILTER_KEYS.includes(key)) {
+          errors.add(
+            key,
+            `filters.${i + 1}.member.key`,
+            `Member must satisfy enum value set: [${COMMAND_FILTER_KEYS.join(", ")}]`,
+          );
+        }
+        return { key, value: asString(f.value, `filters.${i + 1}.member.value`) ?? "" };
+      });
+      errors.throwIfAny();
+      if (filters.some((f) => f.key === "ExecutionStage")) {
+        throw new SsmError(
+          "InvalidFilterKey",
+          "The ExecutionStage filter can be used with ListCommands only.",
+        );
+      }
+      const details = input.Details === true;
+      const t = now();
+      // Newest command first, as the console lists them; unknown IDs simply match nothing.
+      const matching = [...commands]
+        .reverse()
+        .filter((c) => commandId === undefined || c.command.CommandId === commandId)
+        .flatMap((c) =>
+          c.invocations
+            .filter((inv) => instanceId === undefined || inv.instanceId === instanceId)
+            .map((inv) => invocationAt(c.command, inv, t, details)),
+        )
+        .filter((inv) =>
+          filters.every((f) =>
+            f.key === "Status"
+              ? inv.Status === f.value || inv.StatusDetails === f.value
+              : f.key === "DocumentName"
+                ? inv.DocumentName === f.value
+                : f.key === "InvokedAfter"
+                  ? inv.RequestedDateTime!.getTime() >= new Date(f.value).getTime()
+                  : inv.RequestedDateTime!.getTime() <= new Date(f.value).getTime(),
+          ),
+        );
+      const query = JSON.stringify([
+        "ListCommandInvocations",
+        commandId,
+        instanceId,
+        filters,
+        details,
+      ]);
+      const { page, next } = paginate(
+        matching,
+        maxResults ?? DEFAULT_PAGE_SIZE,
+        decodeToken(asString(input.NextToken, "nextToken"), query),
+        query,
+      );
+      return { CommandInvocations: page, NextToken: next };
+    },
   };
 
   function taggableInstance(input: Record<string, unknown>): FakeInstance {
@@ -930,6 +1378,13 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
     },
     get requests() {
       return requests;
+    },
+    get commands() {
+      return commands.map((c) => c.command);
+    },
+    setCommandOutcome(instanceId, outcome) {
+      if (outcome === undefined) outcomes.delete(instanceId);
+      else outcomes.set(instanceId, outcome);
     },
     stats: () => ({ calls: { ...calls }, throttled, failed, admitted, total }),
     resetStats() {

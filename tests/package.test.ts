@@ -250,6 +250,39 @@ describe("package installed from its tarball into a fresh consumer project", () 
     );
   });
 
+  it("checks remediate's parameters against the documents shipped in the installed package", async function () {
+    this.timeout(60_000);
+    // Fails before any AWS call, so it runs offline; it proves the compiled command finds
+    // documents/cis.yaml from bin/cli/commands/ in the consumer's node_modules.
+    await assert.rejects(
+      run(
+        NPX,
+        [
+          "--offline",
+          "--no-install",
+          "hybrid-fleet",
+          "remediate",
+          "cis",
+          "--fleet",
+          "acme",
+          "--name",
+          "web-*",
+          "--parameters",
+          "Mode=fix",
+        ],
+        { cwd: app },
+      ),
+      (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 2);
+        assert.equal(
+          err.stderr,
+          'error: --parameters Mode must be one of report, enforce, got "fix"\n',
+        );
+        return true;
+      },
+    );
+  });
+
   it("declares Pulumi as peer dependencies (one copy, one provider plugin), also dev", () => {
     for (const name of ["@pulumi/pulumi", "@pulumi/aws"]) {
       assert.equal(PKG.dependencies[name], undefined, `${name} in dependencies`);

@@ -22,6 +22,7 @@ import {
   validateCommandDocument,
 } from "./ssmDocumentValidator";
 import { PACKAGE_ROOT } from "../shared/packageRoot";
+import { fleetDocumentName, type FleetDocumentKind } from "./documentNames";
 
 /** Type token of {@link ComplianceControls}; never change it (a rename needs an alias). */
 export const COMPLIANCE_CONTROLS_TYPE = "ssm-hybrid-fleet:compliance:ComplianceControls";
@@ -549,9 +550,8 @@ export class ComplianceControls extends pulumi.ComponentResource {
     const tags = args.tags;
 
     const docs = loadFleetDocuments();
-    const documentName = (what: string) => `HybridFleet-${fleetName}-${what}`;
-    const makeDocument = (key: string, what: string, content: string) => {
-      const docName = documentName(what);
+    const makeDocument = (key: string, what: FleetDocumentKind, content: string) => {
+      const docName = fleetDocumentName(fleetName, what);
       const issues = validateCommandDocument(content, { name: docName, strict: true });
       // Only a corrupted install could get here: the shipped documents pass in the tests.
       if (issues.length) {
