@@ -29,6 +29,7 @@ const ROOT = path.join(__dirname, "..");
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 const run = promisify(execFile);
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
+const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 
 /** What may ship: the JS API with its types, the handlers' sources, the documents. */
 const ALLOWED: readonly RegExp[] = [
@@ -180,9 +181,12 @@ describe("package installed from its tarball into a fresh consumer project", () 
       assert.deepEqual([...stray, ...forbidden], [], "files that should not ship");
     });
 
-    it("ships exactly the compiled files main reaches, each with its types", () => {
+    it("ships exactly the compiled files main and the hybrid-fleet bin reach, each with its types", () => {
       const main = path.posix.normalize(PKG.main);
-      const reached = [...requireClosure(installed, main)].sort();
+      const cli = path.posix.normalize(PKG.bin["hybrid-fleet"]);
+      const reached = [
+        ...new Set([...requireClosure(installed, main), ...requireClosure(installed, cli)]),
+      ].sort();
       assert.deepEqual(
         files.filter((f) => f.startsWith("bin/") && f.endsWith(".js")),
         reached,
@@ -216,6 +220,23 @@ describe("package installed from its tarball into a fresh consumer project", () 
       assert.equal(PKG.license, "Apache-2.0");
       assert.match(license, /^\s+Apache License\s+Version 2\.0, January 2004/);
       assert.match(license, /Copyright \d{4} The ssm-hybrid-fleet authors/);
+    });
+  });
+
+  it("runs the hybrid-fleet CLI with npx in the consumer (help, version, usage error)", async function () {
+    this.timeout(60_000);
+    const npx = (args: string[]) =>
+      run(NPX, ["--offline", "--no-install", "hybrid-fleet", ...args], { cwd: app });
+    const help = await npx(["--help"]);
+    assert.match(help.stdout, /^Usage: hybrid-fleet \[options\]/);
+    for (const option of ["--region", "--profile", "--json", "--fleet"]) {
+      assert.ok(help.stdout.includes(option), option);
+    }
+    assert.equal((await npx(["--version"])).stdout.trim(), PKG.version);
+    await assert.rejects(npx(["--no-such-option"]), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /unknown option '--no-such-option'/);
+      return true;
     });
   });
 

@@ -36,6 +36,8 @@ export interface PackedPackage {
   readonly spec: string;
   /** The tarball's `sha512-…` integrity (from `npm pack --json`). */
   readonly integrity: string;
+  /** package.json's `bin`: npm links executables from the lockfile entry's copy. */
+  readonly bin?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -83,6 +85,7 @@ export function consumerLockfile(
       integrity: pkg.integrity,
       dependencies: pkg.dependencies,
       peerDependencies: pkg.peerDependencies,
+      ...(pkg.bin ? { bin: pkg.bin } : {}),
     },
   };
   const queue: Array<[string, string, boolean]> = [];
