@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import type { CliContext } from "./context";
+import * as prune from "./commands/prune";
 
 /** A command module: adds its subcommand (with `program.command(...)`) to the root program. */
 export interface CommandModule {
@@ -12,4 +13,4 @@ export interface CommandModule {
 }
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [];
+export const COMMANDS: readonly CommandModule[] = [prune];
