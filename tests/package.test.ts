@@ -38,6 +38,8 @@ const ALLOWED: readonly RegExp[] = [
   /^(functions|identity)\/[\w/.]+\.ts$/,
   // The risk engine and report sources the snapshot function bundles (never risk/local/).
   /^(risk|report)\/[\w.]+\.ts$/,
+  // The prune logic the janitor function bundles (the CLI's ops/ code ships compiled in bin/).
+  /^ops\/prune\w*\.ts$/,
   /^documents\/[\w-]+\.yaml$/,
   /^documents\/bootstrap\/register\.(sh|ps1)$/,
   // The stack config's JSON Schema, for editor completion (issue 11, structured config).
