@@ -410,7 +410,11 @@ export class HybridFleet extends pulumi.ComponentResource {
       this.activationTierSetting = new aws.ssm.ServiceSetting(
         `${name}-activation-tier`,
         { settingId: ACTIVATION_TIER_SETTING_ID, settingValue: args.activationTier },
-        { parent: this },
+        // Deleting the resource resets the setting (the provider calls ResetServiceSetting:
+        // terraform-provider-aws internal/service/ssm/service_setting.go), i.e. back to
+        // standard, which fails above 1,000 hybrid nodes and ends Session Manager on hybrid
+        // nodes. Dropping the key or destroying the stack therefore leaves the tier as it is.
+        { parent: this, retainOnDelete: true },
       );
     }
     const janitor = janitorArgs(args);
