@@ -6,23 +6,17 @@ import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findPackageRoot } from "../components/shared/packageRoot";
-import { defaultClientFactory, type ClientFactory } from "./clients";
-import type { CliContext } from "./context";
+import { createContext, type CliContext, type ContextOverrides } from "./context";
 import { EXIT } from "./exitCodes";
 import { addGlobalOptions } from "./globals";
 import type { CliIo } from "./io";
-import { confirm } from "./prompt";
 import { COMMANDS, type CommandModule } from "./registry";
 
 /** The binary's name, as package.json's `bin` declares it. */
 export const CLI_NAME = "hybrid-fleet";
 
 /** Replaceable parts of a run; everything defaults to the real process and AWS. */
-export interface RunOptions {
-  readonly clients?: ClientFactory;
-  readonly now?: () => Date;
-  /** Overrides the terminal prompt (tests answer it). */
-  readonly confirm?: (question: string) => Promise<boolean>;
+export interface RunOptions extends ContextOverrides {
   /** @default COMMANDS */
   readonly commands?: readonly CommandModule[];
 }
@@ -54,13 +48,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
  * resolves to the exit code; never throws and never calls `process.exit`.
  */
 export async function runCli(argv: readonly string[], io: CliIo, options: RunOptions = {}) {
-  const ctx: CliContext = {
-    io,
-    clients: options.clients ?? defaultClientFactory(),
-    now: options.now ?? (() => new Date()),
-    confirm: options.confirm ?? ((q) => confirm(io, q)),
-    exitCode: EXIT.ok,
-  };
+  const ctx = createContext(io, options);
   const program = buildProgram(ctx, options.commands ?? COMMANDS);
   try {
     await program.parseAsync([...argv], { from: "user" });
