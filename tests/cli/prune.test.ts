@@ -22,8 +22,12 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 const MI = (n: number) => `mi-${n.toString(16).padStart(17, "0")}`;
 const ACT = "11111111-1111-4111-8111-111111111111";
 
-const ssm = mockClient(SSMClient);
-const ec2 = mockClient(EC2Client);
+// Created in before() and restored in after(): mockClient stubs the prototype for the whole
+// mocha process, and other files need the genuine clients.
+const mockSsm = () => mockClient(SSMClient);
+const mockEc2 = () => mockClient(EC2Client);
+let ssm: ReturnType<typeof mockSsm>;
+let ec2: ReturnType<typeof mockEc2>;
 
 function node(n: number, over: Partial<InstanceInformation> = {}): InstanceInformation {
   return {
@@ -72,6 +76,15 @@ const PLAN_TABLE = [
 ].join("\n");
 
 describe("hybrid-fleet prune", () => {
+  before(() => {
+    ssm = mockSsm();
+    ec2 = mockEc2();
+  });
+  after(() => {
+    ssm.restore();
+    ec2.restore();
+  });
+
   beforeEach(() => {
     ssm.reset();
     ec2.reset();

@@ -80,8 +80,12 @@ const CONFIG: JanitorConfig = {
   apply: true,
 };
 
-const ssm = mockClient(SSMClient);
-const ec2 = mockClient(EC2Client);
+// Created in before() and restored in after(): mockClient stubs the prototype for the whole
+// mocha process, and other files need the genuine clients.
+const mockSsm = () => mockClient(SSMClient);
+const mockEc2 = () => mockClient(EC2Client);
+let ssm: ReturnType<typeof mockSsm>;
+let ec2: ReturnType<typeof mockEc2>;
 
 function run(config: Partial<JanitorConfig> = {}) {
   const lines: string[] = [];
@@ -120,6 +124,15 @@ const emf = (lines: string[]) =>
   lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
 
 describe("functions/janitor handler", () => {
+  before(() => {
+    ssm = mockSsm();
+    ec2 = mockEc2();
+  });
+  after(() => {
+    ssm.restore();
+    ec2.restore();
+  });
+
   beforeEach(() => {
     ssm.reset();
     ec2.reset();
