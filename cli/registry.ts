@@ -7,6 +7,8 @@ import type { Command } from "commander";
 import * as instances from "./commands/instances";
 import * as mode from "./commands/mode";
 import * as prune from "./commands/prune";
+import * as ready from "./commands/ready";
+import * as risk from "./commands/risk";
 import type { CliContext } from "./context";
 
 /** A command module: adds its subcommand (with `program.command(...)`) to the root program. */
@@ -20,4 +22,6 @@ export const COMMANDS: readonly CommandModule[] = [
   instances,
   mode,
   prune,
+  ready,
+  risk,
 ];

@@ -227,7 +227,7 @@ describe("package installed from its tarball into a fresh consumer project", () 
     });
   });
 
-  it("runs the hybrid-fleet CLI with npx in the consumer (help, version, usage error)", async function () {
+  it("runs the hybrid-fleet CLI with npx in the consumer (help, version, usage error, no DuckDB)", async function () {
     this.timeout(60_000);
     const npx = (args: string[]) =>
       run(NPX, ["--offline", "--no-install", "hybrid-fleet", ...args], { cwd: app });
@@ -242,6 +242,16 @@ describe("package installed from its tarball into a fresh consumer project", () 
       assert.match(err.stderr, /unknown option '--no-such-option'/);
       return true;
     });
+    // DuckDB is a dev dependency, absent here: --sync-dir says how to install it (loaded lazily,
+    // so every other command runs without it).
+    await assert.rejects(
+      npx(["risk", "--sync-dir", app]),
+      (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /npm install --save-dev @duckdb\/node-api/);
+        return true;
+      },
+    );
   });
 
   it("declares Pulumi as peer dependencies (one copy, one provider plugin), also dev", () => {

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { listFleet, type FleetMachine } from "../../ops/fleet";
 import { runAction, type CommandResult } from "../action";
 import type { CliContext } from "../context";
+import { UsageError } from "../errors";
 import { openFindingsBySyncDir } from "../findings";
 import { formatUtcMinute, NONE, orNone } from "../format";
 import { requireFleet, type GlobalOptions } from "../globals";
@@ -17,6 +18,7 @@ import { renderTable, type Column } from "../table";
 /** `instances`' own options. */
 export interface InstancesOptions extends SelectionOptions {
   readonly syncDir?: string;
+  readonly config?: string;
 }
 
 /** One row of `instances` (also its JSON shape). */
@@ -73,6 +75,11 @@ export async function instances(
   globals: GlobalOptions,
   ctx: CliContext,
 ): Promise<CommandResult> {
+  if (options.config && !options.syncDir) {
+    throw new UsageError(
+      "--config needs --sync-dir (it sets the register the findings are counted with)",
+    );
+  }
   const fleet = requireFleet(globals);
   const ssm = ctx.clients.ssm(globals);
   const machines = await listFleet(
@@ -81,7 +88,7 @@ export async function instances(
     selectorFrom(options),
   );
   const findings = options.syncDir
-    ? await openFindingsBySyncDir(options.syncDir, fleet, globals, ctx.now())
+    ? await openFindingsBySyncDir(options.syncDir, fleet, globals, ctx.now(), options.config)
     : undefined;
   const rows = machines.map((m) => instanceRow(m, findings));
   if (rows.length === 0) ctx.io.stderr.write(`no machines of fleet ${fleet} match\n`);
@@ -101,6 +108,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       "--sync-dir <dir>",
       "local copy of the sync prefix (aws s3 sync s3://<bucket>/<prefix> DIR), for open findings",
+    )
+    .option(
+      "--config <file>",
+      "stack config (Pulumi.<stack>.yaml) with --sync-dir: its controls and acceptance register",
     )
     .action(runAction(ctx, instances));
 }

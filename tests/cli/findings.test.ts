@@ -8,12 +8,14 @@
  * no-data), M6 kiosk-01 0.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { openFindingsBySyncDir } from "../../cli/findings";
 import { DUCKDB_INSTALL_HINT, isDuckdbMissing, loadRiskLocal } from "../../cli/riskLocal";
 import { UsageError } from "../../cli/errors";
 import { runHarness } from "./support/cliHarness";
-import { machine, mockFleetSsm } from "./support/mockFleet";
+import { machine, mockFleetSsm, restoreAllMocks } from "./support/mockFleet";
 
 const SYNC = path.join(__dirname, "../fixtures/risk/handbuilt/ssm-sync");
 const NOW = new Date("2026-11-30T12:00:00Z");
@@ -25,6 +27,8 @@ const GLOBALS = {
 };
 
 describe("hybrid-fleet instances --sync-dir (open findings from the risk view)", () => {
+  afterEach(restoreAllMocks);
+
   it("counts each fleet machine's open findings as the risk engine does", async () => {
     const open = await openFindingsBySyncDir(SYNC, "acme", GLOBALS, NOW);
     assert.deepEqual(Object.fromEntries([...open].sort()), {
@@ -34,6 +38,54 @@ describe("hybrid-fleet instances --sync-dir (open findings from the risk view)",
       "mi-0a1b2c3d4e5f60004": 3,
       "mi-0a1b2c3d4e5f60006": 0,
     });
+  });
+
+  it("with --config, the stack's acceptance register applies (web-01's accepted CIS 1.1.1 no longer counts)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "findings-"));
+    const file = path.join(dir, "Pulumi.test.yaml");
+    fs.writeFileSync(
+      file,
+      [
+        "config:",
+        "  ssm-hybrid-fleet:fleetName: acme",
+        "  ssm-hybrid-fleet:risk:",
+        "    acceptances:",
+        "      - id: cis-cramfs",
+        "        control: cis",
+        '        findingPattern: "1\\\\.1\\\\..*"',
+        "        names: [web-01]",
+        "        reason: cramfs needed by the appliance firmware loader",
+        "        approver: jane.doe@example.com",
+        '        expiresAt: "2027-06-01T00:00:00Z"',
+        "",
+      ].join("\n"),
+    );
+    try {
+      const open = await openFindingsBySyncDir(SYNC, "acme", GLOBALS, NOW, file);
+      assert.equal(open.get("mi-0a1b2c3d4e5f60001"), 2);
+      assert.equal(open.get("mi-0a1b2c3d4e5f60003"), 3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a bad --config or --sync-dir is a usage error naming it", async () => {
+    const ssm = mockFleetSsm([]);
+    const r = await runHarness(["instances", "--fleet", "acme", "--config", "x.yaml"]);
+    assert.equal(ssm.calls().length, 0);
+    ssm.restore();
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--config needs --sync-dir/);
+    await assert.rejects(
+      openFindingsBySyncDir("/nonexistent", "acme", GLOBALS, NOW),
+      (e: unknown) =>
+        e instanceof UsageError && e.message === "--sync-dir /nonexistent does not exist",
+    );
+    await assert.rejects(
+      openFindingsBySyncDir(SYNC, "acme", GLOBALS, NOW, "/nonexistent.yaml"),
+      (e: unknown) =>
+        e instanceof UsageError && e.message === "--config /nonexistent.yaml does not exist",
+    );
   });
 
   it("fills the FINDINGS column (0 for a fleet machine the sync has not seen yet)", async () => {

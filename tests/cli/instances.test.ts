@@ -7,7 +7,7 @@ import {
 import { DescribeTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { runHarness } from "./support/cliHarness";
-import { machine, mockFleetSsm, type MockMachine } from "./support/mockFleet";
+import { machine, mockFleetSsm, type MockMachine, restoreAllMocks } from "./support/mockFleet";
 
 const FLEET = ["--fleet", "acme"];
 const T0 = new Date("2026-11-30T23:58:10Z");
@@ -35,7 +35,7 @@ function smallFleet(): MockMachine[] {
 }
 
 describe("hybrid-fleet instances", () => {
-  afterEach(() => mockClient(EC2Client).restore());
+  afterEach(restoreAllMocks);
 
   it("prints the fleet's machines as an exact table (fleet only, sorted by name, untagged named by computer name)", async () => {
     const ssm = mockFleetSsm(smallFleet());

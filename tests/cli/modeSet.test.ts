@@ -1,9 +1,13 @@
 import * as assert from "node:assert/strict";
-import { AddTagsToResourceCommand, SSMServiceException } from "@aws-sdk/client-ssm";
+import {
+  AddTagsToResourceCommand,
+  DescribeInstanceInformationCommand,
+  SSMServiceException,
+} from "@aws-sdk/client-ssm";
 import { CreateTagsCommand, DescribeTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { runHarness } from "./support/cliHarness";
-import { machine, mockFleetSsm, type MockMachine } from "./support/mockFleet";
+import { machine, mockFleetSsm, type MockMachine, restoreAllMocks } from "./support/mockFleet";
 
 const FLEET = ["--fleet", "acme"];
 
@@ -35,6 +39,8 @@ function wave3(): MockMachine[] {
 }
 
 describe("hybrid-fleet mode set", () => {
+  afterEach(restoreAllMocks);
+
   it("lists the plan, asks on a TTY, tags only the fleet machines to change, reports", async () => {
     const ssm = mockFleetSsm(wave3());
     ssm.on(AddTagsToResourceCommand).resolves({});
@@ -194,6 +200,54 @@ describe("hybrid-fleet mode set", () => {
     assert.deepEqual(created, [
       { Resources: ["i-0000000000000000a"], Tags: [{ Key: "ComplianceMode", Value: "enforce" }] },
     ]);
+  });
+
+  it("pages past 50 machines: 60 in the wave, 2 pages, 60 tagged", async () => {
+    const fleet = Array.from({ length: 60 }, (_, i) =>
+      machine({
+        n: i + 1,
+        name: `n-${i + 1}`,
+        tags: { HybridFleet: "acme", Wave: "5", ComplianceMode: "report" },
+      }),
+    );
+    const ssm = mockFleetSsm(fleet);
+    ssm.on(AddTagsToResourceCommand).resolves({});
+    const r = await runHarness([
+      "--json",
+      "mode",
+      "set",
+      "enforce",
+      "--tag",
+      "Wave=5",
+      "--yes",
+      ...FLEET,
+    ]);
+    const pages = ssm.commandCalls(DescribeInstanceInformationCommand).length;
+    const tagged = new Set(
+      ssm.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input.ResourceId),
+    );
+    ssm.restore();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(pages, 2);
+    assert.equal(tagged.size, 60);
+    assert.equal(JSON.parse(r.stdout).machines.length, 60);
+  });
+
+  it("throttled listing the fleet after the SDK's retries: exit 3, nothing tagged", async () => {
+    const ssm = mockFleetSsm(wave3());
+    ssm.on(DescribeInstanceInformationCommand).rejects(
+      new SSMServiceException({
+        name: "ThrottlingException",
+        message: "Rate exceeded",
+        $fault: "client",
+        $metadata: { attempts: 6 },
+      }),
+    );
+    const r = await runHarness(["mode", "set", "enforce", "--tag", "Wave=3", "--yes", ...FLEET]);
+    assert.equal(ssm.commandCalls(AddTagsToResourceCommand).length, 0);
+    ssm.restore();
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^AWS error: throttled after 6 attempts/);
   });
 
   it("all already in the mode: nothing tagged, exit 0", async () => {

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { CLI_MAX_ATTEMPTS, defaultClientFactory } from "../../cli/clients";
 import { startFakeSsm, type FakeSsm } from "../../local/fakeSsm";
 import { runHarness } from "./support/cliHarness";
-import { machine } from "./support/mockFleet";
+import { machine, restoreAllMocks } from "./support/mockFleet";
 
 const ENV_KEYS = [
   "AWS_ENDPOINT_URL_SSM",
@@ -24,6 +24,8 @@ describe("hybrid-fleet against a throttling SSM (real client, AWS_ENDPOINT_URL_S
   const saved: Record<string, string | undefined> = {};
 
   before(async () => {
+    // The real client's send, even if another file's mock leaked.
+    restoreAllMocks();
     fake = await startFakeSsm({
       seed: 7,
       instances: [1, 2, 3].map((n) => {

@@ -29,11 +29,20 @@ export interface HarnessResult {
   readonly stderr: string;
 }
 
-/** Clients in the test region, with fake credentials, for mocking with aws-sdk-client-mock. */
+/**
+ * Clients in the test region, with fake credentials, for mocking with aws-sdk-client-mock.
+ * Their endpoint is a closed loopback port, so a call a test forgot to mock fails at once
+ * (exit 3) instead of leaving the machine.
+ */
 export function testClients(): ClientFactory {
-  const credentials = { accessKeyId: "AKIDTEST", secretAccessKey: "test" };
-  const ssm = new SSMClient({ region: "ap-southeast-2", credentials });
-  const ec2 = new EC2Client({ region: "ap-southeast-2", credentials });
+  const config = {
+    region: "ap-southeast-2",
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
+    endpoint: "http://127.0.0.1:9",
+    maxAttempts: 1,
+  };
+  const ssm = new SSMClient(config);
+  const ec2 = new EC2Client(config);
   return { ssm: () => ssm, ec2: () => ec2 };
 }
 

@@ -11,6 +11,7 @@ import {
   type DescribeInstanceInformationCommandInput,
   type InstanceInformation,
 } from "@aws-sdk/client-ssm";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -97,4 +98,14 @@ export function mockFleetSsm(machines: readonly MockMachine[]): AwsClientStub<SS
     return { TagList: Object.entries(m.tags).map(([Key, Value]) => ({ Key, Value })) };
   });
   return ssm;
+}
+
+/**
+ * Restores SSMClient and EC2Client to the real `send`, whatever mocks a test left behind (an
+ * assertion failing before its `restore()`); every test file using mocks calls it in
+ * `afterEach`, so a leaked mock never reaches the real-client tests.
+ */
+export function restoreAllMocks(): void {
+  mockClient(SSMClient).restore();
+  mockClient(EC2Client).restore();
 }
