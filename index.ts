@@ -76,3 +76,12 @@ export const riskHistoryTableName = risk?.historyTableName;
 export const riskDashboardUrl = fleet.riskDashboard?.dashboardUrl;
 /** SNS topic the risk alarms notify (created, or the one given in risk.alerts.topicArn). */
 export const riskAlertTopicArn = fleet.riskAlerts?.topicArn;
+
+/** Name of the scheduled janitor function (absent with janitor.enabled false). */
+export const janitorFunctionName = fleet.janitor?.functionName;
+/** Log group of the janitor: one JSON line per action, and its EMF metrics. */
+export const janitorLogGroupName = fleet.janitor?.logGroupName;
+/** Whether the janitor acts (true) or only reports what it would do (false). */
+export const janitorApply = fleet.janitor?.apply;
+/** ARN of the hybrid node tier alarm (absent with activationTier advanced or no janitor). */
+export const tierAlarmArn = fleet.janitor?.tierAlarmArn;

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import * as instances from "./commands/instances";
 import * as mode from "./commands/mode";
+import * as prune from "./commands/prune";
 import * as ready from "./commands/ready";
 import * as remediate from "./commands/remediate";
 import * as risk from "./commands/risk";
@@ -21,6 +22,7 @@ export interface CommandModule {
 export const COMMANDS: readonly CommandModule[] = [
   instances,
   mode,
+  prune,
   ready,
   remediate,
   risk,

@@ -9,6 +9,12 @@ import { strictObject } from "./shared/argsSchema";
 import { ComplianceControlsArgsSchema } from "./compliance/complianceControls.schema";
 import { ComplianceSyncArgsSchema } from "./sync/complianceSync.schema";
 import { FleetRiskSettingsSchema } from "./risk/riskView.schema";
+import {
+  ACTIVATION_TIERS,
+  FleetJanitorSettingsSchema,
+  TierAlarmShareSchema,
+} from "./ops/janitor.schema";
+import { intRange } from "./shared/argsSchema";
 
 /** `shape` without `keys`: HybridFleet supplies those itself. */
 function without<S extends Record<string, z.ZodType>, K extends keyof S>(
@@ -50,5 +56,9 @@ export const HybridFleetArgsSchema = strictObject({
     ])
     .optional(),
   risk: z.union([FleetRiskSettingsSchema, z.literal(false)]).optional(),
+  janitor: z.union([FleetJanitorSettingsSchema, z.literal(false)]).optional(),
+  activationTier: z.enum(ACTIVATION_TIERS).optional(),
+  tierAlarmShare: TierAlarmShareSchema.optional(),
+  expectedHybridNodes: intRange(0, 10_000_000).optional(),
   tags: z.record(z.string(), z.string()).optional(),
 });

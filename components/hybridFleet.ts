@@ -33,6 +33,10 @@ import { RiskDashboard, resolveRiskDashboardArgs } from "./risk/riskDashboard";
 import { RiskAlerts, resolveRiskAlertsArgs } from "./risk/riskAlerts";
 import { snapshotPeriodMinutes } from "./risk/riskSchedule";
 import { REPORTS_PREFIX } from "./risk/riskView.policies";
+import * as aws from "@pulumi/aws";
+import { Janitor, resolveJanitorArgs, type JanitorArgs } from "./ops/janitor";
+import { ACTIVATION_TIER_SETTING_ID, tierWarnings } from "./ops/activationTier";
+import { DEFAULT_TIER_ALARM_SHARE } from "./ops/janitor.schema";
 
 /** What {@link HybridFleet} passes to its ComplianceControls besides the shared tags. */
 export type FleetComplianceArgs = Omit<
@@ -44,6 +48,12 @@ export type FleetComplianceArgs = Omit<
 export type FleetSyncArgs = Omit<
   ComplianceSyncArgs,
   "fleetName" | "fleetTagKey" | "modeTagKey" | "environmentTagKey" | "tags"
+>;
+
+/** The janitor's settings a fleet chooses (stack config `janitor`, without `enabled`). */
+export type FleetJanitorArgs = Pick<
+  JanitorArgs,
+  "apply" | "schedule" | "staleDays" | "maxActionsPerRun"
 >;
 
 /** The risk view's settings a fleet chooses (stack config `risk`, without `enabled`). */
@@ -118,6 +128,20 @@ export interface HybridFleetArgs {
    * @default component defaults when the sync is on; none when `sync` is false
    */
   readonly risk?: FleetRiskArgs | false;
+  /**
+   * The scheduled janitor (dry run unless `apply`); `false` leaves it out.
+   * @default {} (daily dry run, staleDays 30, maxActionsPerRun 50)
+   */
+  readonly janitor?: FleetJanitorArgs | false;
+  /**
+   * Sets the account's hybrid activation tier in this region (an SSM service setting shared by
+   * every stack there: set it in one). @default undefined (left as it is)
+   */
+  readonly activationTier?: "standard" | "advanced";
+  /** Tier alarm at this share of the standard tier's 1,000 hybrid nodes (0-1]. @default 0.8 */
+  readonly tierAlarmShare?: number;
+  /** Hybrid nodes the fleet is expected to reach; preview warns near the tier limit. @default 0 (unknown) */
+  readonly expectedHybridNodes?: number;
   /** Tags for every resource created. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -239,6 +263,23 @@ function riskSettings(args: HybridFleetArgs): FleetRiskArgs | undefined {
   return args.risk ?? {};
 }
 
+/** The janitor's arguments, or undefined when it is off. */
+function janitorArgs(args: HybridFleetArgs): JanitorArgs | undefined {
+  if (args.janitor === false) return undefined;
+  return {
+    ...args.janitor,
+    fleetName: args.fleetName,
+    fleetTagKey: args.fleetTagKey,
+    // The advanced tier has no hybrid node limit to alarm on.
+    tierAlarmShare:
+      args.activationTier === "advanced"
+        ? false
+        : (args.tierAlarmShare ?? DEFAULT_TIER_ALARM_SHARE),
+    logRetentionDays: args.logRetentionDays,
+    tags: args.tags,
+  };
+}
+
 const PLACEHOLDER_SYNC: SyncOutputs = {
   bucketName: "placeholder-bucket",
   databaseName: "placeholder_db",
@@ -271,6 +312,8 @@ export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): 
       resolveRiskDashboardArgs({ fleet: args.fleetName, snapshotPeriodMinutes: minutes });
     }
   }
+  const janitor = janitorArgs(args);
+  if (janitor !== undefined) resolveJanitorArgs(janitor);
 }
 
 /**
@@ -302,6 +345,10 @@ export class HybridFleet extends pulumi.ComponentResource {
   public readonly riskDashboard?: RiskDashboard;
   /** The risk alarms and their topic (absent when the risk view is off). */
   public readonly riskAlerts?: RiskAlerts;
+  /** The scheduled janitor and the tier alarm (absent with `janitor: false`). */
+  public readonly janitor?: Janitor;
+  /** The account's activation tier setting (absent unless `activationTier` is set). */
+  public readonly activationTierSetting?: aws.ssm.ServiceSetting;
 
   constructor(name: string, args: HybridFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     validateHybridFleetArgs(args, name);
@@ -352,7 +399,36 @@ export class HybridFleet extends pulumi.ComponentResource {
         );
       }
     }
+    for (const w of tierWarnings({
+      activationTier: args.activationTier ?? "unmanaged",
+      expectedHybridNodes: args.expectedHybridNodes ?? 0,
+      tierAlarmShare: args.tierAlarmShare ?? DEFAULT_TIER_ALARM_SHARE,
+    })) {
+      pulumi.log.warn(`HybridFleet: ${w}`, this);
+    }
+    if (args.activationTier !== undefined) {
+      this.activationTierSetting = new aws.ssm.ServiceSetting(
+        `${name}-activation-tier`,
+        { settingId: ACTIVATION_TIER_SETTING_ID, settingValue: args.activationTier },
+        // Deleting the resource resets the setting (the provider calls ResetServiceSetting:
+        // terraform-provider-aws internal/service/ssm/service_setting.go), i.e. back to
+        // standard, which fails above 1,000 hybrid nodes and ends Session Manager on hybrid
+        // nodes. Dropping the key or destroying the stack therefore leaves the tier as it is.
+        { parent: this, retainOnDelete: true },
+      );
+    }
+    const janitor = janitorArgs(args);
+    if (janitor !== undefined) {
+      this.janitor = new Janitor(
+        `${name}-janitor`,
+        // Alarms go to the risk topic when there is one (its policy admits the risk prefix).
+        { ...janitor, alarmTopicArn: this.riskAlerts?.topicArn },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
+      janitor: this.janitor,
+      activationTierSetting: this.activationTierSetting,
       activationApi: this.activationApi,
       complianceControls: this.complianceControls,
       complianceSync: this.complianceSync,

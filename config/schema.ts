@@ -30,6 +30,12 @@ import { strictObject, wholeNumber } from "../components/shared/argsSchema";
 import { ComplianceControlsConfigSchema } from "../components/compliance/complianceControls.schema";
 import { InventoryTypeSpecSchema } from "../components/sync/complianceSync.schema";
 import { RiskConfigSchema } from "../components/risk/riskView.schema";
+import {
+  ACTIVATION_TIERS,
+  DEFAULT_TIER_ALARM_SHARE,
+  JanitorConfigSchema,
+  TierAlarmShareSchema,
+} from "../components/ops/janitor.schema";
 
 /** The Pulumi project name: config keys live in this namespace. */
 export const PROJECT = "ssm-hybrid-fleet";
@@ -234,6 +240,24 @@ export const STACK_CONFIG_KEYS = {
   risk: RiskConfigSchema.prefault({}).describe(
     "The risk view over the compliance sync: score, acceptance register, history, snapshot function, dashboard and alerts (see below). Needs complianceSync.",
   ),
+  janitor: JanitorConfigSchema.prefault({}).describe(
+    "The scheduled janitor: deregisters stale, superseded and EC2-gone hybrid nodes of this fleet and deletes its expired and spent activations (see below). Dry run unless apply is true.",
+  ),
+  activationTier: z
+    .enum(["unmanaged", ...ACTIVATION_TIERS])
+    .default("unmanaged")
+    .describe(
+      "Sets the account's hybrid activation tier in this region (SSM service setting /ssm/managed-instance/activation-tier): standard or advanced (charged per node-hour, see Costs), or unmanaged: left as it is. Set it in one stack per account and region.",
+    ),
+  tierAlarmShare: TierAlarmShareSchema.default(DEFAULT_TIER_ALARM_SHARE).describe(
+    "Alarm when the account's hybrid nodes reach this share of the standard tier's 1,000 (from the janitor's HybridNodes metric; no alarm with activationTier advanced).",
+  ),
+  expectedHybridNodes: wholeNumber()
+    .min(0, { error: "must be a whole number of 0 or more" })
+    .default(0)
+    .describe(
+      "Hybrid nodes this fleet is expected to reach in the account and region; preview warns when it passes the tier alarm's share or the standard tier's 1,000. 0: unknown.",
+    ),
 };
 
 /** The whole `ssm-hybrid-fleet:` namespace of a stack's config; unknown keys are refused. */

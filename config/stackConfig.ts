@@ -119,6 +119,10 @@ const CONFIG_KEY_FOR: Readonly<Record<string, Readonly<Record<string, string>>>>
     ].map((k) => [k, `risk.${k}`]),
   ),
   RiskAlerts: { alerts: "risk.alerts" },
+  // The janitor's settings live under the one structured key `janitor`.
+  Janitor: Object.fromEntries(
+    ["apply", "schedule", "staleDays", "maxActionsPerRun"].map((k) => [k, `janitor.${k}`]),
+  ),
 };
 
 /**
@@ -202,6 +206,15 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
       alerts: settings.risk.alerts,
       dashboard: settings.risk.dashboard,
     },
+    janitor: settings.janitor.enabled && {
+      apply: settings.janitor.apply,
+      schedule: settings.janitor.schedule,
+      staleDays: settings.janitor.staleDays,
+      maxActionsPerRun: settings.janitor.maxActionsPerRun,
+    },
+    activationTier: settings.activationTier === "unmanaged" ? undefined : settings.activationTier,
+    tierAlarmShare: settings.tierAlarmShare,
+    expectedHybridNodes: settings.expectedHybridNodes,
     tags: { [settings.fleetTagKey]: settings.fleetName, "managed-by": "ssm-hybrid-fleet" },
   };
 }

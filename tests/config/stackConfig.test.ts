@@ -73,6 +73,8 @@ describe("stack config", () => {
       }
       const structured = ["bootstrapTokens", "allowedTags", "controls"];
       structured.push("complianceCustomInventoryTypes", "risk");
+      // A fraction has no Pulumi project type (integer would refuse 0.8).
+      structured.push("janitor", "tierAlarmShare");
       assert.deepEqual(
         Object.keys(STACK_CONFIG_KEYS).filter((k) => !(k in project.config)),
         structured,
@@ -232,6 +234,16 @@ describe("stack config", () => {
         },
         dashboard: true,
       },
+      janitor: {
+        enabled: true,
+        apply: false,
+        schedule: "rate(1 day)",
+        staleDays: 30,
+        maxActionsPerRun: 50,
+      },
+      activationTier: "unmanaged",
+      tierAlarmShare: 0.8,
+      expectedHybridNodes: 0,
     });
   });
 
