@@ -5,8 +5,9 @@
  *
  * DuckDB plays the bucket through a scratch folder: `sync/` is a link to the user's sync
  * folder (so nothing is written into it), `risk-register/` holds the register objects the
- * stack would write (`registerFiles`), and the history table reads and appends Parquet files
- * in the history folder (`day=YYYY-MM-DD/`), as Athena's `INSERT INTO` does in S3.
+ * stack would write (`registerFiles`), the work table (risk/stage.ts) is Parquet in
+ * `risk-work/`, and the history table reads and appends Parquet files in the history folder
+ * (`day=YYYY-MM-DD/`), as Athena's `INSERT INTO` does in S3.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,18 +21,20 @@ import { assembleSnapshot } from "../assemble";
 import { SNAPSHOT_COLUMNS, type RiskSnapshot, type SnapshotQueryKey } from "../model";
 import { registerFiles } from "../register";
 import { RISK_PREFIXES, RISK_TABLE_NAMES, riskGlueTableSpecs, riskStatements } from "../sql";
+import { STAGED_SYNC_TYPES } from "../stage";
 import type { RiskSqlContext } from "../sql";
 import type { StackRiskSettings } from "./config";
 import { SyncDuckdb, type Row } from "./duckdb";
 import type { SyncScan } from "./scan";
 
 /** The sync types the snapshot's statements read (and the scanner checks). */
-export const SNAPSHOT_SYNC_TYPES = [
-  "AWS:ComplianceItem",
-  "AWS:ComplianceSummary",
-  "AWS:InstanceInformation",
-  "AWS:Tag",
-] as const;
+export const SNAPSHOT_SYNC_TYPES: readonly string[] = STAGED_SYNC_TYPES;
+
+/**
+ * DuckDB's memory cap in the offline engine; beyond it DuckDB spills to the scratch folder.
+ * The bench (`npm run bench -- risk`) shows peak memory per fleet size under this cap.
+ */
+export const DEFAULT_MEMORY_LIMIT = "512MB";
 
 /** The stand-in bucket, database and sync prefix inside the scratch folder. */
 const BUCKET = "local";
@@ -86,7 +89,11 @@ export async function openLocalEngine(
   scan: SyncScan,
   settings: StackRiskSettings,
   historyDir: string,
+  memoryLimit = DEFAULT_MEMORY_LIMIT,
 ): Promise<LocalEngine> {
+  if (!/^[1-9][0-9]*(MB|GB)$/.test(memoryLimit)) {
+    throw new Error(`memoryLimit must be like 512MB or 2GB, got "${memoryLimit}"`);
+  }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "risk-local-"));
   try {
     // A junction on Windows needs no privilege; elsewhere the type is ignored.
@@ -103,15 +110,22 @@ export async function openLocalEngine(
       regions: scan.regions,
     };
     const specs = [
-      ...BUILTIN_INVENTORY_TYPES.filter((t) =>
-        (SNAPSHOT_SYNC_TYPES as readonly string[]).includes(t.typeName),
-      ).map((t) => glueTableSpec(t, location)),
+      ...BUILTIN_INVENTORY_TYPES.filter((t) => SNAPSHOT_SYNC_TYPES.includes(t.typeName)).map((t) =>
+        glueTableSpec(t, location),
+      ),
       ...riskGlueTableSpecs({ bucketName: BUCKET }),
     ];
     const db = await SyncDuckdb.open(scratch, BUCKET, DATABASE, specs, {
       exclude: scan.unreadable.map((u) => path.join(SYNC_PREFIX, ...u.file.split("/"))),
       historyDir,
     });
+    // Row order means nothing without ORDER BY, and keeping it costs memory and time; the
+    // memory cap makes DuckDB spill to the scratch folder instead of growing with the fleet.
+    await db.exec("SET preserve_insertion_order = false");
+    await db.exec(
+      `SET temp_directory = '${path.join(scratch, "duckdb-spill").replace(/'/g, "''")}'`,
+    );
+    await db.exec(`SET memory_limit = '${memoryLimit}'`);
     return new LocalEngine(db, scratch);
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -128,30 +142,18 @@ export class LocalEngine {
   ) {}
 
   /**
-   * Reads every sync table once into DuckDB, keeping only the columns the statements name,
-   * and points the table's name at that copy. The statements stay exactly the deployed text;
-   * only their input is read once instead of once per statement (each SELECT reads the sync
-   * tables again, which Athena does too: see the bench's bytes per machine). Without it a
-   * snapshot re-parses every JSON line about eight times.
+   * The snapshot's first step, as the function runs it: empties the work table, then copies
+   * what the snapshot reads into it in one pass over the sync files (`prepare`). Returns the
+   * rows copied.
    */
-  async materialize(ctx: RiskSqlContext): Promise<void> {
-    // Row order means nothing without ORDER BY; keeping it makes DuckDB's CREATE TABLE AS
-    // several times slower and hungrier (measured 6x at 2,000 machines).
-    await this.db.exec("SET preserve_insertion_order = false");
-    for (const [table, used] of await this.usedColumns(ctx)) {
-      await this.db.exec(
-        `CREATE TABLE ${DATABASE}.${table}_read AS SELECT ${used.map((c) => `"${c}"`).join(", ")} FROM ${DATABASE}.${table}`,
-      );
-      await this.db.exec(
-        `CREATE OR REPLACE VIEW ${DATABASE}.${table} AS SELECT * FROM ${DATABASE}.${table}_read`,
-      );
-    }
+  async prepare(ctx: RiskSqlContext): Promise<number> {
+    await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
+    return this.db.insertInto(riskStatements(ctx).prepare);
   }
 
-  /** Each sync table's columns that the statements name (table name → columns). */
+  /** Each sync table's columns that the snapshot reads (table name → columns). */
   async usedColumns(ctx: RiskSqlContext): Promise<Map<string, string[]>> {
-    const statements = riskStatements(ctx);
-    const text = [...Object.values(statements.selects), statements.appendHistory].join("\n");
+    const { prepare } = riskStatements(ctx);
     const out = new Map<string, string[]>();
     for (const type of SNAPSHOT_SYNC_TYPES) {
       const table = tableNameFor(type);
@@ -161,9 +163,7 @@ export class LocalEngine {
       );
       out.set(
         table,
-        columns
-          .map((c) => String(c.column_name))
-          .filter((c) => new RegExp(`\\b${c}\\b`).test(text)),
+        columns.map((c) => String(c.column_name)).filter((c) => new RegExp(`"${c}"`).test(prepare)),
       );
     }
     return out;
@@ -171,7 +171,7 @@ export class LocalEngine {
 
   /** Appends the snapshot at `now` to the history (as the Lambda's INSERT INTO does). */
   async appendHistory(ctx: RiskSqlContext, now: Date): Promise<number> {
-    return this.db.appendHistory(riskStatements(ctx).appendHistory, [snapshotTime(now)]);
+    return this.db.insertInto(riskStatements(ctx).appendHistory, [snapshotTime(now)]);
   }
 
   /** Runs every SELECT of the snapshot at `now`; rows by query key. */
@@ -184,6 +184,11 @@ export class LocalEngine {
     return rows;
   }
 
+  /** The folder of the work table's Parquet files (inside the scratch folder). */
+  get workFolder(): string {
+    return path.join(this.scratch, RISK_PREFIXES.work);
+  }
+
   /** Closes DuckDB and removes the scratch folder (never the sync or history folder). */
   close(): void {
     this.db.close();
@@ -192,14 +197,15 @@ export class LocalEngine {
 }
 
 /**
- * Takes one snapshot: appends it to the history, then runs the SELECTs (so the trend ends
+ * Takes one snapshot: copies the sync data into the work table, appends the snapshot to the
+ * history, then runs the SELECTs (so the trend ends
  * with this snapshot) and assembles the result with the scan's unreadable files.
  */
 export async function localSnapshot(input: LocalSnapshotInput): Promise<RiskSnapshot> {
   const engine = await openLocalEngine(input.scan, input.settings, input.historyDir);
   try {
     const ctx = localSqlContext(input.settings, input.fleetName);
-    await engine.materialize(ctx);
+    await engine.prepare(ctx);
     await engine.appendHistory(ctx, input.now);
     const rows = await engine.selectRows(ctx, input.now);
     return assembleSnapshot(rows, {
