@@ -74,6 +74,12 @@ export interface SyncDuckdbOptions {
    * @default the table location mapped below `root`
    */
   readonly historyDir?: string;
+  /**
+   * Folder of the unpartitioned Parquet tables' files (the snapshot's work table), so a
+   * read-only `root` (a committed fixture) is never written to.
+   * @default the table location mapped below `root`
+   */
+  readonly workDir?: string;
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
@@ -151,19 +157,58 @@ export class SyncDuckdb {
     );
   }
 
-  private async defineJsonTable(spec: GlueTableSpec): Promise<void> {
+  /** The folders a JSON table reads (its projected partitions, or its location). */
+  private jsonFolders(spec: GlueTableSpec): string[] {
     const partitioned = spec.partitionKeys.length > 0;
-    const folders = (
-      partitioned ? projectedLocations(spec) : [spec.storageDescriptor.location]
-    ).map((l) => this.localFolder(l));
+    return (partitioned ? projectedLocations(spec) : [spec.storageDescriptor.location]).map((l) =>
+      this.localFolder(l),
+    );
+  }
+
+  /** The JSON tables partitioned like the sync's (one file per machine). */
+  private partitionedJsonSpecs(): GlueTableSpec[] {
+    return this.specs.filter(
+      (s) =>
+        s.partitionKeys.length > 0 &&
+        s.storageDescriptor.serDeInfo.serializationLibrary === OPENX_JSON_SERDE,
+    );
+  }
+
+  /** The file names (`<resource id>.json`) found in any partitioned JSON table, sorted. */
+  partitionedFileNames(): string[] {
+    const names = new Set<string>();
+    for (const spec of this.partitionedJsonSpecs()) {
+      for (const folder of this.jsonFolders(spec)) {
+        if (!fs.existsSync(folder)) continue;
+        for (const n of fs.readdirSync(folder)) if (n.endsWith(".json")) names.add(n);
+      }
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * Points every partitioned JSON table at only the files whose name is in `names` (all of
+   * them again when undefined): the offline engine copies a large fleet into the work table
+   * a slice of machines at a time this way, because DuckDB keeps some state for every file a
+   * scan reads until the scan ends.
+   */
+  async restrictPartitionedTables(names: ReadonlySet<string> | undefined): Promise<void> {
+    for (const spec of this.partitionedJsonSpecs()) await this.defineJsonTable(spec, names);
+  }
+
+  private async defineJsonTable(spec: GlueTableSpec, only?: ReadonlySet<string>): Promise<void> {
+    const partitioned = spec.partitionKeys.length > 0;
+    const folders = this.jsonFolders(spec);
     const excluded = new Set((this.options.exclude ?? []).map((f) => path.resolve(this.root, f)));
     // A folder without excluded files is read by glob (one short path however many machines);
-    // one with excluded files by its remaining files, named.
+    // one with excluded files, or read for some machines only, by its remaining files, named.
     const sources: string[] = [];
     for (const folder of folders) {
       if (!fs.existsSync(folder)) continue;
       const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json"));
-      const kept = files.filter((n) => !excluded.has(path.resolve(folder, n)));
+      const kept = files.filter(
+        (n) => !excluded.has(path.resolve(folder, n)) && (only === undefined || only.has(n)),
+      );
       if (kept.length === 0) continue;
       if (kept.length === files.length) sources.push(sqlPath(path.join(folder, "*.json")));
       else sources.push(...kept.map((n) => sqlPath(path.join(folder, n))));
@@ -189,10 +234,12 @@ export class SyncDuckdb {
     );
   }
 
-  /** The folder of a Parquet table: the history's may be set apart (`historyDir`). */
+  /** The folder of a Parquet table, unless set apart (`historyDir`, `workDir`). */
   private parquetFolder(spec: GlueTableSpec): string {
     const folder = this.localFolder(spec.storageDescriptor.location);
-    return spec.partitionKeys.length > 0 ? (this.options.historyDir ?? folder) : folder;
+    return spec.partitionKeys.length > 0
+      ? (this.options.historyDir ?? folder)
+      : (this.options.workDir ?? folder);
   }
 
   /** The Parquet files a table reads: `day=*\/*.parquet` when partitioned, else `*.parquet`. */

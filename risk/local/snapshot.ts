@@ -30,11 +30,8 @@ import type { SyncScan } from "./scan";
 /** The sync types the snapshot's statements read (and the scanner checks). */
 export const SNAPSHOT_SYNC_TYPES: readonly string[] = STAGED_SYNC_TYPES;
 
-/**
- * DuckDB's memory cap in the offline engine; beyond it DuckDB spills to the scratch folder.
- * The bench (`npm run bench -- risk`) shows peak memory per fleet size under this cap.
- */
-export const DEFAULT_MEMORY_LIMIT = "512MB";
+/** Machines per slice when the offline engine copies a large fleet (see `prepare`). */
+export const DEFAULT_SLICE_MACHINES = 10_000;
 
 /** The stand-in bucket, database and sync prefix inside the scratch folder. */
 const BUCKET = "local";
@@ -89,11 +86,7 @@ export async function openLocalEngine(
   scan: SyncScan,
   settings: StackRiskSettings,
   historyDir: string,
-  memoryLimit = DEFAULT_MEMORY_LIMIT,
 ): Promise<LocalEngine> {
-  if (!/^[1-9][0-9]*(MB|GB)$/.test(memoryLimit)) {
-    throw new Error(`memoryLimit must be like 512MB or 2GB, got "${memoryLimit}"`);
-  }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "risk-local-"));
   try {
     // A junction on Windows needs no privilege; elsewhere the type is ignored.
@@ -119,13 +112,12 @@ export async function openLocalEngine(
       exclude: scan.unreadable.map((u) => path.join(SYNC_PREFIX, ...u.file.split("/"))),
       historyDir,
     });
-    // Row order means nothing without ORDER BY, and keeping it costs memory and time; the
-    // memory cap makes DuckDB spill to the scratch folder instead of growing with the fleet.
+    // Row order means nothing without ORDER BY, and keeping it costs memory and time. Past
+    // its memory limit (DuckDB's default, 80% of RAM) DuckDB spills to the scratch folder.
     await db.exec("SET preserve_insertion_order = false");
     await db.exec(
       `SET temp_directory = '${path.join(scratch, "duckdb-spill").replace(/'/g, "''")}'`,
     );
-    await db.exec(`SET memory_limit = '${memoryLimit}'`);
     return new LocalEngine(db, scratch);
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -145,10 +137,29 @@ export class LocalEngine {
    * The snapshot's first step, as the function runs it: empties the work table, then copies
    * what the snapshot reads into it in one pass over the sync files (`prepare`). Returns the
    * rows copied.
+   *
+   * A fleet of more than `sliceMachines` machines is copied a slice of machines (files) at a
+   * time, each slice by the same INSERT, each appending its own Parquet file: DuckDB holds
+   * some state per file a scan reads until the scan ends, which would grow with the fleet.
+   * The union of the slices is the copy of the whole: every row passes through unchanged but
+   * the folded compliant items, and those only answer a type's earliest and latest capture
+   * time per machine, which a row folded twice does not change.
    */
-  async prepare(ctx: RiskSqlContext): Promise<number> {
+  async prepare(ctx: RiskSqlContext, sliceMachines = DEFAULT_SLICE_MACHINES): Promise<number> {
+    const { prepare } = riskStatements(ctx);
     await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
-    return this.db.insertInto(riskStatements(ctx).prepare);
+    const names = this.db.partitionedFileNames();
+    if (names.length <= sliceMachines) return this.db.insertInto(prepare);
+    let rows = 0;
+    try {
+      for (let at = 0; at < names.length; at += sliceMachines) {
+        await this.db.restrictPartitionedTables(new Set(names.slice(at, at + sliceMachines)));
+        rows += await this.db.insertInto(prepare);
+      }
+    } finally {
+      await this.db.restrictPartitionedTables(undefined);
+    }
+    return rows;
   }
 
   /** Each sync table's columns that the snapshot reads (table name → columns). */

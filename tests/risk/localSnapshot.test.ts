@@ -79,6 +79,16 @@ describe("offline engine (the snapshot's work table)", function () {
       // A second prepare replaces the copy (the function empties the prefix first).
       assert.equal(await staged.prepare(ctx), copied);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
+      // Copied a slice of machines at a time (as a large fleet is), nothing changes either:
+      // 80 machines in slices of 7 is 12 INSERTs, each its own Parquet file.
+      await staged.prepare(ctx, 7);
+      assert.equal(fs.readdirSync(staged.workFolder).length, 12);
+      assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
+      // And the sync tables read every file again afterwards.
+      assert.deepEqual(
+        await staged.db.rows("SELECT count(*) AS n FROM risk_local.aws_instanceinformation"),
+        [{ n: 80 }],
+      );
     } finally {
       staged.close();
     }
