@@ -2,16 +2,18 @@
  * The risk snapshot at fleet scale, in DuckDB over generated sample fleets (10k, 50k and 100k
  * machines × 30 compliance items; `RISK_BENCH_SIZES=1000,5000` to choose others):
  *
- * - time: the snapshot's statements (every SELECT, and the history INSERT) as a ratio to a
- *   bare scan of the same files in the same process: one SELECT per sync table that reads
- *   every line with the columns the statements use (target ≤ 1.5×). Absolute times are
- *   context only;
- * - memory: each size runs in its own child process and reports its peak resident set
- *   (`maxRSS`), with the RSS before DuckDB opened (Node and the generator) beside it, so the
- *   difference is DuckDB's (target ≤ 1 GiB at 100k machines);
- * - Athena cost: the bytes each statement would scan (Athena reads JSON objects whole, with no
- *   column pruning), summed over the tables each statement reads, per machine; Athena bills
- *   $5 per TB scanned (https://aws.amazon.com/athena/pricing/).
+ * - time: the snapshot's statements (the one-pass copy into the work table, every SELECT,
+ *   and the history INSERT) as a ratio to a bare scan of the same files in the same run: one
+ *   SELECT per sync table that reads every line with the columns the snapshot uses (target
+ *   ≤ 1.5×). Absolute times are context only;
+ * - memory: the parent writes each fleet once; the bare scan and the snapshot then run in
+ *   two child processes, one after the other over the same files (in the page cache), each
+ *   reporting its own peak resident set (`maxRSS`); the snapshot's is the figure (target
+ *   ≤ 1 GiB at 100k machines), with its RSS before DuckDB opened beside it;
+ * - Athena cost: the bytes each statement would scan, per machine: the copy reads the JSON
+ *   objects whole (no column pruning in JSON); every other statement reads the work table's
+ *   Parquet, counted here as the whole file although Athena reads only the columns a statement
+ *   names (an upper bound). Athena bills $5 per TB scanned (https://aws.amazon.com/athena/pricing/).
  *
  * Not a prediction of Athena latency: Athena scans in parallel over many workers.
  */
@@ -30,7 +32,7 @@ import {
   openLocalEngine,
   snapshotTime,
 } from "../risk/local/snapshot";
-import { riskStatements } from "../risk/sql";
+import { RISK_TABLE_NAMES, riskStatements } from "../risk/sql";
 
 /** One line for `npm run bench`. */
 export const title =
@@ -40,15 +42,30 @@ const ITEMS = 30;
 const DEFAULT_SIZES = [10_000, 50_000, 100_000];
 const MIB = 1024 * 1024;
 
-/** What one child reports. */
-interface SizeResult {
+/** The generated fleet the children read (written once by the parent). */
+interface Fleet {
+  readonly root: string;
   readonly machines: number;
   readonly files: number;
   readonly bytes: number;
-  readonly generateMs: number;
+  readonly bytesByTable: Readonly<Record<string, number>>;
+  readonly accountIds: readonly string[];
+  readonly regions: readonly string[];
+}
+
+/** What the bare-scan child reports. */
+interface BareResult {
   readonly bareScanMs: number;
-  /** Reading the sync tables once into DuckDB (the only pass over the files). */
-  readonly materializeMs: number;
+  readonly maxRssBytes: number;
+}
+
+/** What the snapshot child reports. */
+interface SnapshotResult {
+  /** The copy into the work table (the only pass over the sync files). */
+  readonly prepareMs: number;
+  /** Rows in the work table, and its Parquet bytes. */
+  readonly workRows: number;
+  readonly workBytes: number;
   readonly selectMs: Readonly<Record<string, number>>;
   readonly appendMs: number;
   readonly rssBeforeDuckdbBytes: number;
@@ -57,117 +74,125 @@ interface SizeResult {
   readonly athenaBytes: Readonly<Record<string, number>>;
 }
 
+const NOW = new Date("2026-11-30T10:00:00Z");
+
 function ms(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e6;
 }
 
-/** The sync tables a statement reads, from its text. */
-function tablesRead(sql: string, database: string): string[] {
-  return SNAPSHOT_SYNC_TYPES.map((t) => tableNameFor(t)).filter((name) =>
-    new RegExp(`\\b${database}\\.${name}\\b`).test(sql),
-  );
+/** The tables a statement reads, from its text. */
+function tablesRead(sql: string, database: string, tables: readonly string[]): string[] {
+  return tables.filter((name) => new RegExp(`\\b${database}\\.${name}\\b`).test(sql));
 }
 
-/** The child: generates one fleet, measures, prints one JSON line. */
-async function measure(machines: number): Promise<SizeResult> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "risk-bench-"));
+/** Bytes of the Parquet files in a folder. */
+function folderBytes(folder: string): number {
+  if (!fs.existsSync(folder)) return 0;
+  return fs.readdirSync(folder).reduce((n, f) => n + fs.statSync(path.join(folder, f)).size, 0);
+}
+
+/** The engine over the fleet (the generator's own files: the scanner's check is not benched). */
+async function engineOver(fleet: Fleet, historyDir: string) {
+  const scan: SyncScan = {
+    root: fleet.root,
+    files: [],
+    unreadable: [],
+    types: [...SNAPSHOT_SYNC_TYPES],
+    accountIds: fleet.accountIds,
+    regions: fleet.regions,
+    bytes: fleet.bytes,
+  };
+  const settings = { ...defaultRiskSettings(), ...sampleRiskConfig(NOW) };
+  const engine = await openLocalEngine(scan, settings, historyDir);
+  return { engine, ctx: localSqlContext(settings, "sample") };
+}
+
+/**
+ * Child 1: the bare scan reads every line of every file once, with the columns the snapshot
+ * uses: the least any engine must do to answer it.
+ */
+async function measureBareScan(fleet: Fleet): Promise<BareResult> {
   const history = fs.mkdtempSync(path.join(os.tmpdir(), "risk-bench-history-"));
+  const { engine, ctx } = await engineOver(fleet, history);
   try {
-    const now = new Date("2026-11-30T10:00:00Z");
-    let t = process.hrtime.bigint();
-    const written = writeSampleFleet(root, { machines, itemsPerMachine: ITEMS, now });
-    const generateMs = ms(t);
-    const bytesByTable: Record<string, number> = {};
-    for (const [type, bytes] of Object.entries(written.bytesByType)) {
-      bytesByTable[tableNameFor(type)] = bytes;
-    }
-    // The files are the generator's own, so the scanner's check is not part of the bench.
-    const scan: SyncScan = {
-      root,
-      files: [],
-      unreadable: [],
-      types: [...SNAPSHOT_SYNC_TYPES],
-      accountIds: written.accountIds,
-      regions: written.regions,
-      bytes: Object.values(written.bytesByType).reduce((a, b) => a + b, 0),
-    };
-    const settings = { ...defaultRiskSettings(), ...sampleRiskConfig(now) };
-    const rssBeforeDuckdbBytes = process.memoryUsage().rss;
-    const engine = await openLocalEngine(scan, settings, history);
-    try {
-      const ctx = localSqlContext(settings, "sample");
-      const statements = riskStatements(ctx);
-      // The bare scan reads every line of every file once, with the columns the statements
-      // use: the least any engine must do to answer the snapshot.
-      const bare = [...(await engine.usedColumns(ctx))].map(
-        ([table, cols]) =>
-          `SELECT count(*) AS n, ${cols.map((c) => `count("${c}")`).join(" + ")} AS v FROM ${ctx.database}.${table}`,
-      );
-      const bareScan = async () => {
-        for (const sql of bare) await engine.db.rows(sql);
-      };
-      // The generator just wrote the files, so they are in the page cache for both sides.
-      t = process.hrtime.bigint();
-      await bareScan();
-      const bareScanMs = ms(t);
-      t = process.hrtime.bigint();
-      await engine.materialize(ctx);
-      const materializeMs = ms(t);
-      t = process.hrtime.bigint();
-      await engine.appendHistory(ctx, now);
-      const appendMs = ms(t);
-      const selectMs: Record<string, number> = {};
-      for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
-        t = process.hrtime.bigint();
-        await engine.db.rows(statements.selects[key], [snapshotTime(now)]);
-        selectMs[key] = ms(t);
-      }
-      const athenaBytes: Record<string, number> = {};
-      for (const [key, sql] of [
-        ...Object.entries(statements.selects),
-        ["appendHistory", statements.appendHistory],
-      ]) {
-        athenaBytes[key] = tablesRead(sql, ctx.database).reduce(
-          (n, table) => n + (bytesByTable[table] ?? 0),
-          0,
-        );
-      }
-      return {
-        machines,
-        files: written.files,
-        bytes: scan.bytes,
-        generateMs,
-        bareScanMs,
-        materializeMs,
-        selectMs,
-        appendMs,
-        rssBeforeDuckdbBytes,
-        maxRssBytes: process.resourceUsage().maxRSS * 1024,
-        athenaBytes,
-      };
-    } finally {
-      engine.close();
-    }
+    const bare = [...(await engine.usedColumns(ctx))].map(
+      ([table, cols]) =>
+        `SELECT count(*) AS n, ${cols.map((c) => `count("${c}")`).join(" + ")} AS v FROM ${ctx.database}.${table}`,
+    );
+    const t = process.hrtime.bigint();
+    for (const sql of bare) await engine.db.rows(sql);
+    return { bareScanMs: ms(t), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    engine.close();
     fs.rmSync(history, { recursive: true, force: true });
   }
 }
 
-function runChild(machines: number): Promise<SizeResult> {
+/** Child 2: one snapshot, as `npm run risk` takes it: prepare, history INSERT, SELECTs. */
+async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
+  const history = fs.mkdtempSync(path.join(os.tmpdir(), "risk-bench-history-"));
+  const rssBeforeDuckdbBytes = process.memoryUsage().rss;
+  const { engine, ctx } = await engineOver(fleet, history);
+  try {
+    const statements = riskStatements(ctx);
+    let t = process.hrtime.bigint();
+    const workRows = await engine.prepare(ctx);
+    const prepareMs = ms(t);
+    const workBytes = folderBytes(engine.workFolder);
+    t = process.hrtime.bigint();
+    await engine.appendHistory(ctx, NOW);
+    const appendMs = ms(t);
+    const selectMs: Record<string, number> = {};
+    for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
+      t = process.hrtime.bigint();
+      await engine.db.rows(statements.selects[key], [snapshotTime(NOW)]);
+      selectMs[key] = ms(t);
+    }
+    const athenaBytes: Record<string, number> = {};
+    const bytesOf: Record<string, number> = {
+      ...fleet.bytesByTable,
+      [RISK_TABLE_NAMES.work]: workBytes,
+    };
+    for (const [key, sql] of [
+      ["prepare", statements.prepare],
+      ...Object.entries(statements.selects),
+      ["appendHistory", statements.appendHistory],
+    ]) {
+      athenaBytes[key] = tablesRead(sql, ctx.database, Object.keys(bytesOf)).reduce(
+        (n, table) => n + bytesOf[table],
+        0,
+      );
+    }
+    return {
+      prepareMs,
+      workRows,
+      workBytes,
+      selectMs,
+      appendMs,
+      rssBeforeDuckdbBytes,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      athenaBytes,
+    };
+  } finally {
+    engine.close();
+    fs.rmSync(history, { recursive: true, force: true });
+  }
+}
+
+function runChild<T>(kind: "bare" | "snapshot", fleetFile: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", __filename, "--child", String(machines)],
+      ["-r", "ts-node/register/transpile-only", __filename, `--${kind}`, fleetFile],
       { stdio: ["ignore", "pipe", "inherit"], cwd: path.join(__dirname, "..") },
     );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`bench child for ${machines} exited ${code}`));
+      if (code !== 0) return reject(new Error(`bench child ${kind} exited ${code}`));
       const line = out.trim().split("\n").pop() ?? "";
-      resolve(JSON.parse(line) as SizeResult);
+      resolve(JSON.parse(line) as T);
     });
   });
 }
@@ -196,40 +221,73 @@ export async function run(): Promise<void> {
       "snapshot <= 1.5 x bare scan, peak RSS <= 1 GiB at 100k machines",
   );
   for (const n of sizes) {
-    const r = await runChild(n);
-    const selects = sum(r.selectMs);
-    const snapshot = r.materializeMs + selects + r.appendMs;
-    const athenaTotal = sum(r.athenaBytes);
-    console.log(
-      `\n${n} machines: ${r.files} files, ${(r.bytes / MIB).toFixed(0)} MiB ` +
-        `(generated in ${(r.generateMs / 1000).toFixed(1)} s)`,
-    );
-    console.log(`  bare scan of the 4 sync tables   ${(r.bareScanMs / 1000).toFixed(2)} s = 1.00`);
-    console.log(
-      `    ${"read once (materialize)".padEnd(22)} ${(r.materializeMs / r.bareScanMs).toFixed(2)} x`,
-    );
-    for (const [key, t] of Object.entries(r.selectMs)) {
-      console.log(`    ${key.padEnd(22)} ${(t / r.bareScanMs).toFixed(2)} x`);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "risk-bench-"));
+    try {
+      const t = process.hrtime.bigint();
+      const written = writeSampleFleet(root, { machines: n, itemsPerMachine: ITEMS, now: NOW });
+      const generateMs = ms(t);
+      const fleet: Fleet = {
+        root,
+        machines: n,
+        files: written.files,
+        bytes: Object.values(written.bytesByType).reduce((a, b) => a + b, 0),
+        bytesByTable: Object.fromEntries(
+          Object.entries(written.bytesByType).map(([type, bytes]) => [tableNameFor(type), bytes]),
+        ),
+        accountIds: written.accountIds,
+        regions: written.regions,
+      };
+      const fleetFile = path.join(root, "..", `${path.basename(root)}.json`);
+      fs.writeFileSync(fleetFile, JSON.stringify(fleet));
+      // The generator just wrote the files, so they are in the page cache for both children.
+      const b = await runChild<BareResult>("bare", fleetFile);
+      const r = await runChild<SnapshotResult>("snapshot", fleetFile);
+      fs.rmSync(fleetFile, { force: true });
+      report(fleet, generateMs, b, r);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
-    console.log(`    ${"appendHistory".padEnd(22)} ${(r.appendMs / r.bareScanMs).toFixed(2)} x`);
-    console.log(
-      `  snapshot total (read once + 8 SELECTs + INSERT) ${(snapshot / r.bareScanMs).toFixed(2)} x bare scan ` +
-        `(${(snapshot / 1000).toFixed(2)} s)`,
-    );
-    console.log(
-      `  peak RSS ${(r.maxRssBytes / MIB).toFixed(0)} MiB ` +
-        `(before DuckDB ${(r.rssBeforeDuckdbBytes / MIB).toFixed(0)} MiB)`,
-    );
-    console.log(
-      `  Athena bytes scanned per machine per snapshot: ${(athenaTotal / n / 1024).toFixed(1)} KiB ` +
-        `(one pass over the 4 tables: ${(r.bytes / n / 1024).toFixed(1)} KiB); ` +
-        `$${((athenaTotal / 1e12) * 5 * 24 * 30).toFixed(2)} per month at hourly snapshots`,
-    );
   }
 }
 
-if (require.main === module && process.argv[2] === "--child") {
-  measure(Number(process.argv[3])).then(
+function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResult): void {
+  const n = fleet.machines;
+  const selects = sum(r.selectMs);
+  const snapshot = r.prepareMs + selects + r.appendMs;
+  const athenaTotal = sum(r.athenaBytes);
+  const x = (t: number) => `${(t / b.bareScanMs).toFixed(2)} x`;
+  console.log(
+    `\n${n} machines: ${fleet.files} files, ${(fleet.bytes / MIB).toFixed(0)} MiB ` +
+      `(generated in ${(generateMs / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `  bare scan of the 4 sync tables   ${(b.bareScanMs / 1000).toFixed(2)} s = 1.00 ` +
+      `(peak RSS ${(b.maxRssBytes / MIB).toFixed(0)} MiB)`,
+  );
+  console.log(
+    `    ${"prepare (work table)".padEnd(22)} ${x(r.prepareMs)} ` +
+      `(${r.workRows} rows, ${(r.workBytes / MIB).toFixed(1)} MiB Parquet)`,
+  );
+  for (const [key, t] of Object.entries(r.selectMs)) console.log(`    ${key.padEnd(22)} ${x(t)}`);
+  console.log(`    ${"appendHistory".padEnd(22)} ${x(r.appendMs)}`);
+  console.log(
+    `  snapshot total (prepare + 8 SELECTs + INSERT) ${x(snapshot)} bare scan ` +
+      `(${(snapshot / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `  snapshot peak RSS ${(r.maxRssBytes / MIB).toFixed(0)} MiB ` +
+      `(before DuckDB ${(r.rssBeforeDuckdbBytes / MIB).toFixed(0)} MiB)`,
+  );
+  console.log(
+    `  Athena bytes scanned per machine per snapshot: ${(athenaTotal / n / 1024).toFixed(1)} KiB ` +
+      `(the JSON once: ${(fleet.bytes / n / 1024).toFixed(1)} KiB; the rest reads the work table's Parquet, whole-file upper bound); ` +
+      `$${((athenaTotal / 1e12) * 5 * 24 * 30).toFixed(2)} per month at hourly snapshots`,
+  );
+}
+
+if (require.main === module && ["--bare", "--snapshot"].includes(process.argv[2])) {
+  const fleet = JSON.parse(fs.readFileSync(process.argv[3], "utf8")) as Fleet;
+  (process.argv[2] === "--bare" ? measureBareScan(fleet) : measureSnapshot(fleet)).then(
     (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
     (err: unknown) => {
       console.error(err);

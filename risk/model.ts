@@ -416,10 +416,13 @@ export type SnapshotQueryKey = keyof typeof SNAPSHOT_COLUMNS;
 /**
  * Everything the snapshot function runs, built at deploy time by the risk SQL builders and
  * shipped in the function's code package as `risk-statements.json` (the Lambda imports no
- * SQL builder): the SELECTs, and the `INSERT INTO` that appends this snapshot to the history
- * table (also one `?`: the snapshot time).
+ * SQL builder): the `INSERT INTO` that copies what the snapshot reads into the work table,
+ * the SELECTs, and the `INSERT INTO` that appends this snapshot to the history table (also
+ * one `?`: the snapshot time).
  */
 export interface SnapshotStatements {
+  /** Copies what the snapshot reads into the work table (no `?`); runs first. */
+  readonly prepare: string;
   readonly selects: Readonly<Record<SnapshotQueryKey, string>>;
   readonly appendHistory: string;
 }

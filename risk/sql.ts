@@ -32,12 +32,14 @@ import {
   SnapshotQueryKey,
   SnapshotStatements,
 } from "./model";
+import { prepareSnapshotSql, stagedReads, workTableSpec } from "./stage";
 
 /** Default Glue table names of the register and the history. */
 export const RISK_TABLE_NAMES = {
   acceptances: "risk_acceptances",
   scopes: "risk_acceptance_scopes",
   history: "risk_history",
+  work: "risk_snapshot_work",
 } as const;
 
 /** Default number of days of history the snapshot's trend reads. */
@@ -64,6 +66,8 @@ export interface RiskSqlContext extends SqlContext {
   readonly historyTable: string;
   /** Days of history the trend reads. @default 90 */
   readonly historyDays?: number;
+  /** Glue table of the snapshot's one-pass copy of the sync data (risk/stage.ts). @default "risk_snapshot_work" */
+  readonly workTable?: string;
 }
 
 /** Columns of the acceptances table, in order (one NDJSON line per acceptance). */
@@ -138,6 +142,17 @@ export function checkRiskSqlContext(ctx: RiskSqlContext): void {
   riskTable(ctx, ctx.acceptancesTable, "acceptancesTable");
   riskTable(ctx, ctx.scopesTable, "scopesTable");
   riskTable(ctx, ctx.historyTable, "historyTable");
+  riskTable(ctx, workTableName(ctx), "workTable");
+}
+
+function workTableName(ctx: RiskSqlContext): string {
+  return ctx.workTable ?? RISK_TABLE_NAMES.work;
+}
+
+/** The context the snapshot statements are built in: sync tables read from the work table. */
+function stagedContext(ctx: RiskSqlContext): RiskSqlContext {
+  checkRiskSqlContext(ctx);
+  return { ...ctx, readFrom: stagedReads(riskTable(ctx, workTableName(ctx), "workTable")) };
 }
 
 /** Where "now" comes from: the `?` snapshot time, or the query's `current_timestamp`. */
@@ -768,8 +783,11 @@ ORDER BY min(${seconds("from_iso8601_timestamp(h.captured_at)")}), h.captured_at
  * `<location>/day=<value>/` layout (no `storage.location.template`). The docs do not say in
  * so many words that INSERT INTO writes into a projected table: UNVERIFIED beyond that.
  */
-export function appendHistorySql(ctx: RiskSqlContext): string {
-  const ctes = riskCtes(ctx, "parameter");
+export function appendHistorySql(
+  ctx: RiskSqlContext,
+  options: { readonly readSyncTables?: boolean } = {},
+): string {
+  const ctes = riskCtes(options.readSyncTables ? ctx : stagedContext(ctx), "parameter");
   const columns = [...HISTORY_COLUMNS.map((c) => c.name), HISTORY_PARTITION_KEY];
   const body = `SELECT
   p.now_text AS captured_at,
@@ -792,8 +810,14 @@ CROSS JOIN params p`;
 }
 
 /**
- * Everything one snapshot runs. Each SELECT has exactly one `?` (the snapshot time, an ISO
+ * Everything one snapshot runs, in order: `prepare` (no `?`) copies what the snapshot reads
+ * into the work table in one pass over the sync data (risk/stage.ts); then each SELECT and the
+ * history INSERT read that copy. Each SELECT has exactly one `?` (the snapshot time, an ISO
  * 8601 string) and returns the columns of {@link SNAPSHOT_COLUMNS} in order.
+ *
+ * `readSyncTables: true` builds the statements over the sync tables themselves (no work
+ * table: every statement scans the sync data again). The snapshot never runs them; the tests
+ * hold the staged statements to the same answers.
  *
  * Choices the model leaves open, made here:
  * - `open` counts every finding that counts against the score: `open` and
@@ -808,8 +832,11 @@ CROSS JOIN params p`;
  * - `status` `expiring` = expires within {@link EXPIRING_SOON_DAYS} days of the snapshot time;
  * - history: the {@link DEFAULT_RISK_HISTORY_DAYS} days before the snapshot (`historyDays`).
  */
-export function riskStatements(ctx: RiskSqlContext): SnapshotStatements {
-  const ctes = riskCtes(ctx, "parameter");
+export function riskStatements(
+  ctx: RiskSqlContext,
+  options: { readonly readSyncTables?: boolean } = {},
+): SnapshotStatements {
+  const ctes = riskCtes(options.readSyncTables ? ctx : stagedContext(ctx), "parameter");
   const bodies = selectBodies(ctx);
   const selects = {} as Record<SnapshotQueryKey, string>;
   for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
@@ -820,7 +847,11 @@ export function riskStatements(ctx: RiskSqlContext): SnapshotStatements {
     const { needs, body } = bodies[key];
     selects[key] = withCtes(ctes, needs, body);
   }
-  return { selects, appendHistory: appendHistorySql(ctx) };
+  return {
+    prepare: prepareSnapshotSql(ctx, riskTable(ctx, workTableName(ctx), "workTable")),
+    selects,
+    appendHistory: appendHistorySql(ctx, options),
+  };
 }
 
 /**
@@ -891,10 +922,16 @@ export interface RiskTableLocation {
   readonly registerPrefix?: string;
   /** Key prefix of the history (no leading or trailing `/`). @default "risk-history" */
   readonly historyPrefix?: string;
+  /** Key prefix of the snapshot's work table (no leading or trailing `/`). @default "risk-work" */
+  readonly workPrefix?: string;
 }
 
 /** Default key prefixes of the register and the history. */
-export const RISK_PREFIXES = { register: "risk-register", history: "risk-history" } as const;
+export const RISK_PREFIXES = {
+  register: "risk-register",
+  history: "risk-history",
+  work: "risk-work",
+} as const;
 
 /** Folder of each register table below the register prefix (the keys of registerFiles). */
 export const REGISTER_FOLDERS = { acceptances: "acceptances", scopes: "scopes" } as const;
@@ -934,11 +971,17 @@ function jsonTable(
 /**
  * The Glue tables of the acceptance register (two unpartitioned NDJSON tables, see
  * `registerFiles` in risk/register.ts) and of the history (Parquet, partitioned by `day` with
- * date projection over the last three years, so no partition is ever registered).
+ * date projection over the last three years, so no partition is ever registered), and the
+ * snapshot's work table (Parquet, unpartitioned: risk/stage.ts).
  */
 export function riskGlueTableSpecs(
   loc: RiskTableLocation,
-  names: { acceptancesTable: string; scopesTable: string; historyTable: string } = {
+  names: {
+    acceptancesTable: string;
+    scopesTable: string;
+    historyTable: string;
+    workTable?: string;
+  } = {
     acceptancesTable: RISK_TABLE_NAMES.acceptances,
     scopesTable: RISK_TABLE_NAMES.scopes,
     historyTable: RISK_TABLE_NAMES.history,
@@ -991,5 +1034,9 @@ export function riskGlueTableSpecs(
         columns: HISTORY_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
       },
     },
+    workTableSpec(names.workTable ?? RISK_TABLE_NAMES.work, {
+      bucketName: loc.bucketName,
+      prefix: loc.workPrefix ?? RISK_PREFIXES.work,
+    }),
   ];
 }

@@ -10,7 +10,12 @@
  * writes files to source data locations in Amazon S3 as a result of the INSERT command … Athena
  * generates a data manifest file for each INSERT query … saved to the Athena query result
  * location" (https://docs.aws.amazon.com/athena/latest/ug/insert-into.html), i.e. the history
- * table's prefix and the results bucket.
+ * table's prefix, the work table's prefix and the results bucket.
+ *
+ * The function itself empties the work table (ListObjectsV2, then DeleteObjects, which needs
+ * `s3:DeleteObject` on every key: https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html)
+ * and holds its lock object (PutObject, DeleteObject, and HeadObject, which needs
+ * `s3:GetObject`: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
  */
 import { RISK_PREFIXES } from "../../risk/sql";
 import type { PolicyDocument, PolicyStatement } from "../shared/policies";
@@ -19,6 +24,10 @@ import type { PolicyDocument, PolicyStatement } from "../shared/policies";
 export const REGISTER_PREFIX = RISK_PREFIXES.register;
 /** Key prefix (in the sync bucket) of the history table's Parquet files. */
 export const HISTORY_PREFIX = RISK_PREFIXES.history;
+/** Key prefix (in the sync bucket) of the snapshot's work table (emptied by every snapshot). */
+export const WORK_PREFIX = RISK_PREFIXES.work;
+/** Key (in the sync bucket) of the work table's lock, beside the prefix, outside the table. */
+export const WORK_LOCK_KEY = `${WORK_PREFIX}.lock`;
 /** Key prefix (in the sync bucket) of the HTML reports. */
 export const REPORTS_PREFIX = "risk-reports";
 /** Key prefix (in the results bucket) of Athena's query results (ComplianceSync's). */
@@ -54,8 +63,10 @@ export interface RiskSnapshotPolicyInputs {
  *   partitions to the history table only (the history uses partition projection, so Athena
  *   should need none registered; whether an `INSERT INTO` still calls BatchCreatePartition is
  *   UNVERIFIED, and a refused call would fail every snapshot);
- * - S3: list and read the sync prefix, the register and the history; write new history files
- *   and reports, nothing else; read and write query results under their prefix;
+ * - S3: list and read the sync prefix, the register, the history and the work table; write new
+ *   history files and reports; write and delete the work table's files and its lock object,
+ *   nothing else (history, register, sync data and reports are never deleted); read and write
+ *   query results under their prefix;
  * - KMS (only with a key): decrypt and generate data keys, only through S3 or Athena in this
  *   region (the role writes reports through S3; Athena reads and writes the encrypted objects
  *   with the role's permissions: which of the two services AWS names in `kms:ViaService` for
@@ -66,7 +77,7 @@ export function riskSnapshotPolicy(i: RiskSnapshotPolicyInputs): PolicyDocument 
   const glue = `arn:${i.partition}:glue:${i.region}:${i.accountId}`;
   const bucket = `arn:${i.partition}:s3:::${i.bucketName}`;
   const results = `arn:${i.partition}:s3:::${i.resultsBucketName}`;
-  const readPrefixes = [i.syncPrefix, REGISTER_PREFIX, HISTORY_PREFIX];
+  const readPrefixes = [i.syncPrefix, REGISTER_PREFIX, HISTORY_PREFIX, WORK_PREFIX];
   const statements: PolicyStatement[] = [
     {
       Sid: "RunSnapshotQueries",
@@ -124,6 +135,20 @@ export function riskSnapshotPolicy(i: RiskSnapshotPolicyInputs): PolicyDocument 
       Effect: "Allow",
       Action: ["s3:AbortMultipartUpload", "s3:PutObject"],
       Resource: [`${bucket}/${HISTORY_PREFIX}/*`, `${bucket}/${REPORTS_PREFIX}/*`],
+    },
+    {
+      // Emptied by the function, filled by `prepare` (an INSERT INTO, run with this role).
+      Sid: "RewriteWorkTable",
+      Effect: "Allow",
+      Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
+      Resource: `${bucket}/${WORK_PREFIX}/*`,
+    },
+    {
+      // HeadObject (the lock's age) is authorised as s3:GetObject.
+      Sid: "SnapshotLock",
+      Effect: "Allow",
+      Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+      Resource: `${bucket}/${WORK_LOCK_KEY}`,
     },
     {
       Sid: "LocateBuckets",

@@ -1,8 +1,9 @@
 /**
  * RiskView: turns the compliance the sync already writes into risk, in AWS. It writes the
- * acceptance register next to the sync data, catalogues the register and the risk history,
- * saves the risk views and queries in the sync's Athena workgroup, and runs the scheduled
- * snapshot function that appends history, publishes the risk metrics and writes the report.
+ * acceptance register next to the sync data, catalogues the register, the risk history and the
+ * snapshot's work table, saves the risk views and queries in the sync's Athena workgroup, and
+ * runs the scheduled snapshot function that appends history, publishes the risk metrics and
+ * writes the report.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -34,6 +35,7 @@ import {
   HISTORY_PREFIX,
   REGISTER_PREFIX,
   REPORTS_PREFIX,
+  WORK_PREFIX,
   riskSnapshotPolicy,
 } from "./riskView.policies";
 import { snapshotScheduleProblem } from "./riskSchedule";
@@ -167,8 +169,8 @@ function tableInputs(spec: pulumi.Output<GlueTableSpec>) {
 }
 
 /**
- * The risk view over a {@link ComplianceSync}: acceptance register, register and history
- * tables, saved risk views and queries, and the scheduled snapshot function with its
+ * The risk view over a {@link ComplianceSync}: acceptance register, register, history and
+ * work tables, saved risk views and queries, and the scheduled snapshot function with its
  * least-privilege role. Metrics, dashboard and alarms build on its outputs (RiskDashboard,
  * RiskAlerts).
  *
@@ -251,12 +253,13 @@ export class RiskView extends pulumi.ComponentResource {
     });
     const sqlContext = databaseName.apply(context);
 
-    // Register and history tables.
+    // Register, history and work tables.
     const specs = bucketName.apply((b) =>
       riskGlueTableSpecs({
         bucketName: b,
         registerPrefix: REGISTER_PREFIX,
         historyPrefix: HISTORY_PREFIX,
+        workPrefix: WORK_PREFIX,
       }),
     );
     const tables: Record<string, aws.glue.CatalogTable> = {};
@@ -355,6 +358,8 @@ export class RiskView extends pulumi.ComponentResource {
             ATHENA_DATABASE: databaseName,
             REPORT_BUCKET: bucketName,
             REPORT_PREFIX: `${REPORTS_PREFIX}/`,
+            // Emptied before every snapshot (the work table's files): never the bucket root.
+            WORK_PREFIX: `${WORK_PREFIX}/`,
             ...(args.kmsKeyArn === undefined
               ? {}
               : { REPORT_KMS_KEY_ARN: kmsKeyArn.apply((k) => k ?? "") }),

@@ -295,6 +295,12 @@ export interface SqlContext {
   readonly fleetTagKey: string;
   /** When set, every view and query only sees machines whose fleet tag has this value. */
   readonly fleetName?: string;
+  /**
+   * Relations read in place of sync tables (type name → a parenthesised SELECT returning the
+   * table's columns that the statements use). The risk snapshot reads its one-pass copy of the
+   * sync tables this way (risk/stage.ts); views leave it unset and read the tables.
+   */
+  readonly readFrom?: Readonly<Record<string, string>>;
 }
 
 /** A view (deployed as its `CREATE OR REPLACE VIEW` statement) or a saved query. */
@@ -318,12 +324,15 @@ export function sqlString(value: string): string {
 
 const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
 
-/** `<database>.<table of the type>`, after checking the database name. */
+/**
+ * `<database>.<table of the type>`, after checking the database name; or the relation
+ * `ctx.readFrom` names for the type.
+ */
 export function table(ctx: SqlContext, typeName: string): string {
   if (!DATABASE_NAME.test(ctx.database)) {
     throw new Error(`database "${ctx.database}" must match ^[a-z0-9_]{1,255}$`);
   }
-  return `${ctx.database}.${tableNameFor(typeName)}`;
+  return ctx.readFrom?.[typeName] ?? `${ctx.database}.${tableNameFor(typeName)}`;
 }
 
 /** Rows that belong to one machine in the same account and region. */

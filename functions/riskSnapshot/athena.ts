@@ -95,7 +95,8 @@ export function createAthenaRunner(options: AthenaRunnerOptions): AthenaRunner {
         QueryString: sql,
         QueryExecutionContext: { Database: options.database },
         WorkGroup: options.workgroup,
-        ExecutionParameters: [...parameters],
+        // The API takes one value at least: a statement without `?` sends none.
+        ...(parameters.length > 0 ? { ExecutionParameters: [...parameters] } : {}),
       }),
     );
     if (!started.QueryExecutionId) {

@@ -38,6 +38,8 @@ export interface SnapshotConfig {
   readonly athenaEndpoint?: string;
   /** An S3 endpoint other than AWS's, addressed path-style (local runs and the bundle test). */
   readonly s3Endpoint?: string;
+  /** Key prefix (in the report bucket) of the work table (risk/stage.ts), ending in `/`. */
+  readonly workPrefix: string;
 }
 
 /** The environment variables read, for the component that sets them. */
@@ -47,6 +49,7 @@ export const SNAPSHOT_ENVIRONMENT = [
   "REPORT_BUCKET",
   "REPORT_PREFIX",
   "REPORT_KMS_KEY_ARN",
+  "WORK_PREFIX",
   "FLEET_NAME",
   "STALE_DAYS",
   "WEIGHTS",
@@ -125,11 +128,19 @@ export function loadSnapshotConfig(env: NodeJS.ProcessEnv): SnapshotConfig {
     );
   }
   const kms = env.REPORT_KMS_KEY_ARN?.trim();
+  const workPrefix = required(env, "WORK_PREFIX");
+  // The function empties this prefix before every snapshot: never let it be the bucket's root.
+  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(workPrefix)) {
+    throw new ConfigurationError(
+      `WORK_PREFIX must be a non-empty key prefix ending in "/" and not starting with "/" (like "risk-work/"), got "${workPrefix}"`,
+    );
+  }
   return {
     workgroup: required(env, "ATHENA_WORKGROUP"),
     database: required(env, "ATHENA_DATABASE"),
     reportBucket: required(env, "REPORT_BUCKET"),
     reportPrefix,
+    workPrefix,
     ...(kms ? { reportKmsKeyArn: kms } : {}),
     fleet: required(env, "FLEET_NAME"),
     staleDays: integer(env, "STALE_DAYS", DEFAULT_RISK_STALE_DAYS, 1, 365),

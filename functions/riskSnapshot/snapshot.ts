@@ -1,7 +1,8 @@
 /**
- * One risk snapshot, from the deployed SQL to the report: run the SELECTs (concurrently,
+ * One risk snapshot, from the deployed SQL to the report: take the work table's lock, empty
+ * it and copy the sync data into it (`prepare`, risk/stage.ts), run the SELECTs (concurrently,
  * bounded) with the snapshot time as their parameter, assemble the RiskSnapshot, append it to
- * the history table, write the HTML report and the snapshot JSON to S3, and print the
+ * the history table, give the lock back, write the HTML report and the snapshot JSON to S3, and print the
  * metrics as EMF lines. Dependencies (clients, clock, assembler, renderer, sinks) come in as
  * arguments so tests pass fakes; `handler.ts` wires the real ones.
  *
@@ -20,7 +21,13 @@ import {
   type SnapshotQueryKey,
   type SnapshotStatements,
 } from "../../risk/model";
-import { athenaString, createAthenaRunner, type AthenaRow, type PollBackoff } from "./athena";
+import {
+  athenaString,
+  createAthenaRunner,
+  type AthenaRow,
+  type AthenaRunner,
+  type PollBackoff,
+} from "./athena";
 import { mapLimit } from "./concurrency";
 import type { SnapshotConfig } from "./config";
 import { dayOverDay } from "./dayOverDay";
@@ -28,6 +35,12 @@ import { ResultShapeError } from "./errors";
 import { createLogger, type LogSink } from "./logger";
 import { reportKeys } from "./reportKeys";
 import { SNAPSHOT_QUERY_KEYS } from "./statements";
+import {
+  acquireWorkLock,
+  emptyWorkTable,
+  releaseWorkLock,
+  type WorkTableTarget,
+} from "./workTable";
 
 /** What the assembler gets besides the rows (risk/assemble.ts's `meta`). */
 export interface AssembleMeta {
@@ -94,31 +107,20 @@ function encryption(config: SnapshotConfig): Partial<PutObjectCommandInput> {
     : { ServerSideEncryption: "AES256" };
 }
 
-/** Takes one snapshot at `now`; see the module comment for the steps and their order. */
-export async function runSnapshot(deps: SnapshotDependencies, now: Date): Promise<SnapshotResult> {
+/**
+ * The Athena part, under the work table lock: empty the work table, copy the sync data into it
+ * (`prepare`), run the SELECTs (concurrently, bounded), assemble, then append the history.
+ */
+async function queryAndRecord(
+  deps: SnapshotDependencies,
+  athena: AthenaRunner,
+  work: WorkTableTarget,
+  parameters: readonly string[],
+  capturedAt: string,
+): Promise<RiskSnapshot> {
   const { config, statements } = deps;
-  const clock = deps.clock ?? Date.now;
-  const sleep =
-    deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const emit = deps.emit ?? ((line: string) => console.log(line));
-  const log = createLogger(
-    { requestId: deps.requestId ?? "local", fleet: config.fleet },
-    deps.log ?? ((line) => console.log(line)),
-  );
-  const capturedAt = snapshotTime(now);
-  const parameters = [athenaString(capturedAt)];
-  const athena = createAthenaRunner({
-    athena: deps.athena,
-    workgroup: config.workgroup,
-    database: config.database,
-    clock,
-    sleep,
-    deadline: clock() + deps.queryBudgetMs,
-    budgetSeconds: Math.round(deps.queryBudgetMs / 1000),
-    ...(deps.backoff ? { backoff: deps.backoff } : {}),
-    onEvent: (e) => log.info("athena query finished", { ...e }),
-  });
-
+  await emptyWorkTable(work);
+  await athena.execute("prepare", statements.prepare, []);
   const results = await mapLimit(SNAPSHOT_QUERY_KEYS, config.queryConcurrency, async (key) => {
     const result = await athena.select(key, statements.selects[key], parameters);
     const expected: readonly string[] = SNAPSHOT_COLUMNS[key];
@@ -141,6 +143,56 @@ export async function runSnapshot(deps: SnapshotDependencies, now: Date): Promis
   });
 
   await athena.execute("appendHistory", statements.appendHistory, parameters);
+  return snapshot;
+}
+
+/** Takes one snapshot at `now`; see the module comment for the steps and their order. */
+export async function runSnapshot(deps: SnapshotDependencies, now: Date): Promise<SnapshotResult> {
+  const { config } = deps;
+  const clock = deps.clock ?? Date.now;
+  const sleep =
+    deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const emit = deps.emit ?? ((line: string) => console.log(line));
+  const log = createLogger(
+    { requestId: deps.requestId ?? "local", fleet: config.fleet },
+    deps.log ?? ((line) => console.log(line)),
+  );
+  const capturedAt = snapshotTime(now);
+  const parameters = [athenaString(capturedAt)];
+  const athena = createAthenaRunner({
+    athena: deps.athena,
+    workgroup: config.workgroup,
+    database: config.database,
+    clock,
+    sleep,
+    deadline: clock() + deps.queryBudgetMs,
+    budgetSeconds: Math.round(deps.queryBudgetMs / 1000),
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+    onEvent: (e) => log.info("athena query finished", { ...e }),
+  });
+
+  // The work table is this snapshot's alone while it holds the lock (functions/riskSnapshot/
+  // workTable.ts): emptied, filled by one pass over the sync data, read by every statement.
+  const work: WorkTableTarget = {
+    s3: deps.s3,
+    bucket: config.reportBucket,
+    prefix: config.workPrefix,
+    encryption: encryption(config),
+  };
+  await acquireWorkLock(work, deps.requestId ?? "local", now);
+  let snapshot: RiskSnapshot;
+  try {
+    snapshot = await queryAndRecord(deps, athena, work, parameters, capturedAt);
+  } finally {
+    await releaseWorkLock(work).catch((err: unknown) =>
+      log.error(
+        "could not release the work table lock; the next snapshot waits for it to go stale",
+        {
+          error: String(err),
+        },
+      ),
+    );
+  }
 
   const keys = reportKeys(config.reportPrefix, capturedAt);
   const html = deps.render(snapshot);

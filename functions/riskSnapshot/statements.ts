@@ -41,22 +41,25 @@ export function placeholderCount(sql: string): number {
   return count;
 }
 
-function statement(value: unknown, where: string): string {
+function statement(value: unknown, where: string, parameters = 1): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new ConfigurationError(`${where} must be a non-empty SQL string`);
   }
   const found = placeholderCount(value);
-  if (found !== 1) {
+  if (found !== parameters) {
     throw new ConfigurationError(
-      `${where} must hold exactly one "?" execution parameter (the snapshot time), found ${found}`,
+      parameters === 1
+        ? `${where} must hold exactly one "?" execution parameter (the snapshot time), found ${found}`
+        : `${where} must hold no "?" execution parameter, found ${found}`,
     );
   }
   return value;
 }
 
 /**
- * Parses and checks the statements file: `selects` holds every key of SNAPSHOT_COLUMNS and
- * no other, `appendHistory` is present, each has exactly one `?`.
+ * Parses and checks the statements file: `prepare` is present with no `?`; `selects` holds
+ * every key of SNAPSHOT_COLUMNS and no other, `appendHistory` is present, each with exactly
+ * one `?`.
  */
 export function parseStatements(text: string, where = STATEMENTS_FILE): SnapshotStatements {
   let value: unknown;
@@ -67,10 +70,10 @@ export function parseStatements(text: string, where = STATEMENTS_FILE): Snapshot
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigurationError(
-      `${where} must be a JSON object with "selects" and "appendHistory"`,
+      `${where} must be a JSON object with "prepare", "selects" and "appendHistory"`,
     );
   }
-  const { selects, appendHistory } = value as Record<string, unknown>;
+  const { prepare, selects, appendHistory } = value as Record<string, unknown>;
   if (typeof selects !== "object" || selects === null || Array.isArray(selects)) {
     throw new ConfigurationError(
       `${where}: "selects" must be an object with the keys ${SNAPSHOT_QUERY_KEYS.join(", ")}`,
@@ -93,6 +96,7 @@ export function parseStatements(text: string, where = STATEMENTS_FILE): Snapshot
     SNAPSHOT_QUERY_KEYS.map((k) => [k, statement(given[k], `${where}: selects.${k}`)]),
   ) as Record<SnapshotQueryKey, string>;
   return {
+    prepare: statement(prepare, `${where}: prepare`, 0),
     selects: checked,
     appendHistory: statement(appendHistory, `${where}: appendHistory`),
   };

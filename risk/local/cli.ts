@@ -167,6 +167,7 @@ async function writeSampleWithHistory(
       const scan = scanSyncFolder(syncDir, { types: SNAPSHOT_SYNC_TYPES });
       const engine = await openLocalEngine(scan, settings, historyDir);
       try {
+        await engine.prepare(ctx);
         await engine.appendHistory(ctx, new Date(now.getTime() - daysAgo * DAY_MS));
       } finally {
         engine.close();

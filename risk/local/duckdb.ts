@@ -18,6 +18,7 @@
  *   zone means the same in both.
  */
 import * as fs from "node:fs";
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { GlueTableSpec } from "../../components/sync/complianceSync.sql";
@@ -74,11 +75,11 @@ export interface SyncDuckdbOptions {
    */
   readonly historyDir?: string;
   /**
-   * Read every JSON table into memory once at open (a table, not a view): repeated queries
-   * then skip the JSON parsing, at the cost of reading the files up front.
-   * @default false
+   * Folder of the unpartitioned Parquet tables' files (the snapshot's work table), so a
+   * read-only `root` (a committed fixture) is never written to.
+   * @default the table location mapped below `root`
    */
-  readonly materialize?: boolean;
+  readonly workDir?: string;
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
@@ -156,19 +157,58 @@ export class SyncDuckdb {
     );
   }
 
-  private async defineJsonTable(spec: GlueTableSpec): Promise<void> {
+  /** The folders a JSON table reads (its projected partitions, or its location). */
+  private jsonFolders(spec: GlueTableSpec): string[] {
     const partitioned = spec.partitionKeys.length > 0;
-    const folders = (
-      partitioned ? projectedLocations(spec) : [spec.storageDescriptor.location]
-    ).map((l) => this.localFolder(l));
+    return (partitioned ? projectedLocations(spec) : [spec.storageDescriptor.location]).map((l) =>
+      this.localFolder(l),
+    );
+  }
+
+  /** The JSON tables partitioned like the sync's (one file per machine). */
+  private partitionedJsonSpecs(): GlueTableSpec[] {
+    return this.specs.filter(
+      (s) =>
+        s.partitionKeys.length > 0 &&
+        s.storageDescriptor.serDeInfo.serializationLibrary === OPENX_JSON_SERDE,
+    );
+  }
+
+  /** The file names (`<resource id>.json`) found in any partitioned JSON table, sorted. */
+  partitionedFileNames(): string[] {
+    const names = new Set<string>();
+    for (const spec of this.partitionedJsonSpecs()) {
+      for (const folder of this.jsonFolders(spec)) {
+        if (!fs.existsSync(folder)) continue;
+        for (const n of fs.readdirSync(folder)) if (n.endsWith(".json")) names.add(n);
+      }
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * Points every partitioned JSON table at only the files whose name is in `names` (all of
+   * them again when undefined): the offline engine copies a large fleet into the work table
+   * a slice of machines at a time this way, because DuckDB keeps some state for every file a
+   * scan reads until the scan ends.
+   */
+  async restrictPartitionedTables(names: ReadonlySet<string> | undefined): Promise<void> {
+    for (const spec of this.partitionedJsonSpecs()) await this.defineJsonTable(spec, names);
+  }
+
+  private async defineJsonTable(spec: GlueTableSpec, only?: ReadonlySet<string>): Promise<void> {
+    const partitioned = spec.partitionKeys.length > 0;
+    const folders = this.jsonFolders(spec);
     const excluded = new Set((this.options.exclude ?? []).map((f) => path.resolve(this.root, f)));
     // A folder without excluded files is read by glob (one short path however many machines);
-    // one with excluded files by its remaining files, named.
+    // one with excluded files, or read for some machines only, by its remaining files, named.
     const sources: string[] = [];
     for (const folder of folders) {
       if (!fs.existsSync(folder)) continue;
       const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json"));
-      const kept = files.filter((n) => !excluded.has(path.resolve(folder, n)));
+      const kept = files.filter(
+        (n) => !excluded.has(path.resolve(folder, n)) && (only === undefined || only.has(n)),
+      );
       if (kept.length === 0) continue;
       if (kept.length === files.length) sources.push(sqlPath(path.join(folder, "*.json")));
       else sources.push(...kept.map((n) => sqlPath(path.join(folder, n))));
@@ -188,52 +228,92 @@ export class SyncDuckdb {
       ...columns.map((c) => `${value(c)} AS "${c}"`),
       ...partitions.map((p) => `"${p}"`),
     ];
-    const kind = this.options.materialize ? "TABLE" : "VIEW";
     await this.exec(
-      `CREATE OR REPLACE ${kind} ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
+      `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${select.join(", ")} FROM read_json_objects([${sources.join(", ")}], ` +
         `format = 'newline_delimited', hive_partitioning = ${partitioned}, hive_types_autocast = false)`,
     );
   }
 
-  private historyFolder(spec: GlueTableSpec): string {
-    return this.options.historyDir ?? this.localFolder(spec.storageDescriptor.location);
+  /** The folder of a Parquet table, unless set apart (`historyDir`, `workDir`). */
+  private parquetFolder(spec: GlueTableSpec): string {
+    const folder = this.localFolder(spec.storageDescriptor.location);
+    return spec.partitionKeys.length > 0
+      ? (this.options.historyDir ?? folder)
+      : (this.options.workDir ?? folder);
+  }
+
+  /** The Parquet files a table reads: `day=*\/*.parquet` when partitioned, else `*.parquet`. */
+  private parquetGlob(spec: GlueTableSpec): { glob: string; hasFiles: boolean } {
+    const folder = this.parquetFolder(spec);
+    const partitioned = spec.partitionKeys.length > 0;
+    const parquet = (dir: string) =>
+      fs.existsSync(dir) && fs.readdirSync(dir).some((n) => n.endsWith(".parquet"));
+    const hasFiles = partitioned
+      ? fs.existsSync(folder) &&
+        fs
+          .readdirSync(folder)
+          .filter((d) => d.startsWith("day="))
+          .some((d) => parquet(path.join(folder, d)))
+      : parquet(folder);
+    const glob = partitioned
+      ? path.join(folder, "day=*", "*.parquet")
+      : path.join(folder, "*.parquet");
+    return { glob, hasFiles };
   }
 
   private async defineParquetTable(spec: GlueTableSpec): Promise<void> {
-    if (spec.partitionKeys.map((k) => k.name).join(",") !== "day") {
-      throw new Error(`harness only emulates Parquet tables partitioned by day, not ${spec.name}`);
+    const partitions = spec.partitionKeys.map((k) => k.name).join(",");
+    if (partitions !== "" && partitions !== "day") {
+      throw new Error(
+        `harness only emulates Parquet tables unpartitioned or partitioned by day, not ${spec.name}`,
+      );
     }
-    const folder = this.historyFolder(spec);
-    const hasFiles =
-      fs.existsSync(folder) &&
-      fs
-        .readdirSync(folder)
-        .filter((d) => d.startsWith("day="))
-        .some((d) => fs.readdirSync(path.join(folder, d)).some((n) => n.endsWith(".parquet")));
+    const { glob, hasFiles } = this.parquetGlob(spec);
     if (!hasFiles) return this.emptyView(spec);
     const columns = spec.storageDescriptor.columns.map(
       (c) => `CAST("${c.name}" AS ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}) AS "${c.name}"`,
     );
+    if (partitions === "day") columns.push("CAST(day AS VARCHAR) AS day");
     await this.exec(
-      `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${columns.join(", ")}, CAST(day AS VARCHAR) AS day ` +
-        `FROM read_parquet(${sqlPath(path.join(folder, "day=*", "*.parquet"))}, hive_partitioning = true, hive_types_autocast = false)`,
+      `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${columns.join(", ")} ` +
+        `FROM read_parquet(${sqlPath(glob)}, hive_partitioning = ${partitions !== ""}, hive_types_autocast = false)`,
     );
   }
 
   /**
-   * The offline `INSERT INTO <db>.<table> (columns) <query>`: runs the INSERT's own query with
-   * `params` and writes its rows as Parquet partitioned by `day` into the table's folder, as
-   * Athena writes new files into `day=<value>/` folders; then the table sees them.
+   * Removes a Parquet table's files (the snapshot function empties the work table's prefix
+   * this way before each snapshot); the table then reads as empty.
    */
-  async appendHistory(insertSql: string, params: (string | number)[]): Promise<number> {
+  async clearTable(name: string): Promise<void> {
+    const spec = this.specs.find((s) => s.name === name);
+    if (!spec || spec.storageDescriptor.serDeInfo.serializationLibrary !== PARQUET_SERDE) {
+      throw new Error(`no Parquet table ${name}`);
+    }
+    fs.rmSync(this.parquetFolder(spec), { recursive: true, force: true });
+    await this.defineParquetTable(spec);
+  }
+
+  /**
+   * The offline `INSERT INTO <db>.<table> (columns) <query>` into a Parquet table: runs the
+   * INSERT's own query with `params` and writes its rows as new Parquet files in the table's
+   * folder (into `day=<value>/` folders when partitioned by day), as Athena writes new files
+   * under the table location; then the table sees them. Returns the rows written.
+   */
+  async insertInto(insertSql: string, params: (string | number)[] = []): Promise<number> {
     const m = /^INSERT INTO ([a-z0-9_]+)\.([a-z0-9_]+) \(([^)]*)\)\n([\s\S]+)$/.exec(insertSql);
     if (!m)
       throw new Error(
-        "appendHistory takes INSERT INTO <db>.<table> (<columns>), a newline, then the query",
+        "insertInto takes INSERT INTO <db>.<table> (<columns>), a newline, then the query",
       );
     const [, database, name, columnList, query] = m;
     const spec = this.specs.find((s) => s.name === name);
-    if (database !== this.database || !spec) throw new Error(`no table ${database}.${name}`);
+    if (
+      database !== this.database ||
+      !spec ||
+      spec.storageDescriptor.serDeInfo.serializationLibrary !== PARQUET_SERDE
+    ) {
+      throw new Error(`no Parquet table ${database}.${name}`);
+    }
     const expected = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map((c) => c.name);
     const columns = columnList.split(",").map((c) => c.trim());
     if (columns.join(",") !== expected.join(",")) {
@@ -241,22 +321,19 @@ export class SyncDuckdb {
         `INSERT columns ${columns.join(", ")} are not the table's ${expected.join(", ")}`,
       );
     }
-    // Like Athena, by position into the table's columns and types.
-    const types = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(
-      (c) => `"${c.name}" ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}`,
+    // Like Athena, by position into the table's columns and types; straight from the query
+    // into Parquet, so a large INSERT streams instead of being held in memory.
+    const typed = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(
+      (c) => `CAST("${c.name}" AS ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}) AS "${c.name}"`,
     );
-    await this.exec(`CREATE OR REPLACE TEMP TABLE history_append (${types.join(", ")})`);
-    await this.connection.run(`INSERT INTO history_append ${query}`, params);
-    const [{ n }] = await this.rows("SELECT count(*) AS n FROM history_append");
-    const folder = this.historyFolder(spec);
+    const select = `SELECT ${typed.join(", ")} FROM (${query}) AS q(${columns.map((c) => `"${c}"`).join(", ")})`;
+    const folder = this.parquetFolder(spec);
     fs.mkdirSync(folder, { recursive: true });
-    if (Number(n) > 0) {
-      await this.exec(
-        `COPY (SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM history_append) TO ${sqlPath(folder)} ` +
-          `(FORMAT PARQUET, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'snapshot_{uuid}')`,
-      );
-    }
-    await this.exec("DROP TABLE history_append");
+    const target =
+      spec.partitionKeys.length > 0
+        ? `${sqlPath(folder)} (FORMAT PARQUET, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'insert_{uuid}')`
+        : `${sqlPath(path.join(folder, `insert_${randomUUID()}.parquet`))} (FORMAT PARQUET)`;
+    const [{ Count: n }] = await this.rows(`COPY (${select}) TO ${target}`, params);
     await this.defineParquetTable(spec);
     return Number(n);
   }

@@ -5,8 +5,9 @@
  *
  * DuckDB plays the bucket through a scratch folder: `sync/` is a link to the user's sync
  * folder (so nothing is written into it), `risk-register/` holds the register objects the
- * stack would write (`registerFiles`), and the history table reads and appends Parquet files
- * in the history folder (`day=YYYY-MM-DD/`), as Athena's `INSERT INTO` does in S3.
+ * stack would write (`registerFiles`), the work table (risk/stage.ts) is Parquet in
+ * `risk-work/`, and the history table reads and appends Parquet files in the history folder
+ * (`day=YYYY-MM-DD/`), as Athena's `INSERT INTO` does in S3.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,18 +21,17 @@ import { assembleSnapshot } from "../assemble";
 import { SNAPSHOT_COLUMNS, type RiskSnapshot, type SnapshotQueryKey } from "../model";
 import { registerFiles } from "../register";
 import { RISK_PREFIXES, RISK_TABLE_NAMES, riskGlueTableSpecs, riskStatements } from "../sql";
+import { STAGED_SYNC_TYPES } from "../stage";
 import type { RiskSqlContext } from "../sql";
 import type { StackRiskSettings } from "./config";
 import { SyncDuckdb, type Row } from "./duckdb";
 import type { SyncScan } from "./scan";
 
 /** The sync types the snapshot's statements read (and the scanner checks). */
-export const SNAPSHOT_SYNC_TYPES = [
-  "AWS:ComplianceItem",
-  "AWS:ComplianceSummary",
-  "AWS:InstanceInformation",
-  "AWS:Tag",
-] as const;
+export const SNAPSHOT_SYNC_TYPES: readonly string[] = STAGED_SYNC_TYPES;
+
+/** Machines per slice when the offline engine copies a large fleet (see `prepare`). */
+export const DEFAULT_SLICE_MACHINES = 10_000;
 
 /** The stand-in bucket, database and sync prefix inside the scratch folder. */
 const BUCKET = "local";
@@ -103,15 +103,21 @@ export async function openLocalEngine(
       regions: scan.regions,
     };
     const specs = [
-      ...BUILTIN_INVENTORY_TYPES.filter((t) =>
-        (SNAPSHOT_SYNC_TYPES as readonly string[]).includes(t.typeName),
-      ).map((t) => glueTableSpec(t, location)),
+      ...BUILTIN_INVENTORY_TYPES.filter((t) => SNAPSHOT_SYNC_TYPES.includes(t.typeName)).map((t) =>
+        glueTableSpec(t, location),
+      ),
       ...riskGlueTableSpecs({ bucketName: BUCKET }),
     ];
     const db = await SyncDuckdb.open(scratch, BUCKET, DATABASE, specs, {
       exclude: scan.unreadable.map((u) => path.join(SYNC_PREFIX, ...u.file.split("/"))),
       historyDir,
     });
+    // Row order means nothing without ORDER BY, and keeping it costs memory and time. Past
+    // its memory limit (DuckDB's default, 80% of RAM) DuckDB spills to the scratch folder.
+    await db.exec("SET preserve_insertion_order = false");
+    await db.exec(
+      `SET temp_directory = '${path.join(scratch, "duckdb-spill").replace(/'/g, "''")}'`,
+    );
     return new LocalEngine(db, scratch);
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -128,30 +134,37 @@ export class LocalEngine {
   ) {}
 
   /**
-   * Reads every sync table once into DuckDB, keeping only the columns the statements name,
-   * and points the table's name at that copy. The statements stay exactly the deployed text;
-   * only their input is read once instead of once per statement (each SELECT reads the sync
-   * tables again, which Athena does too: see the bench's bytes per machine). Without it a
-   * snapshot re-parses every JSON line about eight times.
+   * The snapshot's first step, as the function runs it: empties the work table, then copies
+   * what the snapshot reads into it in one pass over the sync files (`prepare`). Returns the
+   * rows copied.
+   *
+   * A fleet of more than `sliceMachines` machines is copied a slice of machines (files) at a
+   * time, each slice by the same INSERT, each appending its own Parquet file: DuckDB holds
+   * some state per file a scan reads until the scan ends, which would grow with the fleet.
+   * The union of the slices is the copy of the whole: every row passes through unchanged but
+   * the folded compliant items, and those only answer a type's earliest and latest capture
+   * time per machine, which a row folded twice does not change.
    */
-  async materialize(ctx: RiskSqlContext): Promise<void> {
-    // Row order means nothing without ORDER BY; keeping it makes DuckDB's CREATE TABLE AS
-    // several times slower and hungrier (measured 6x at 2,000 machines).
-    await this.db.exec("SET preserve_insertion_order = false");
-    for (const [table, used] of await this.usedColumns(ctx)) {
-      await this.db.exec(
-        `CREATE TABLE ${DATABASE}.${table}_read AS SELECT ${used.map((c) => `"${c}"`).join(", ")} FROM ${DATABASE}.${table}`,
-      );
-      await this.db.exec(
-        `CREATE OR REPLACE VIEW ${DATABASE}.${table} AS SELECT * FROM ${DATABASE}.${table}_read`,
-      );
+  async prepare(ctx: RiskSqlContext, sliceMachines = DEFAULT_SLICE_MACHINES): Promise<number> {
+    const { prepare } = riskStatements(ctx);
+    await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
+    const names = this.db.partitionedFileNames();
+    if (names.length <= sliceMachines) return this.db.insertInto(prepare);
+    let rows = 0;
+    try {
+      for (let at = 0; at < names.length; at += sliceMachines) {
+        await this.db.restrictPartitionedTables(new Set(names.slice(at, at + sliceMachines)));
+        rows += await this.db.insertInto(prepare);
+      }
+    } finally {
+      await this.db.restrictPartitionedTables(undefined);
     }
+    return rows;
   }
 
-  /** Each sync table's columns that the statements name (table name → columns). */
+  /** Each sync table's columns that the snapshot reads (table name → columns). */
   async usedColumns(ctx: RiskSqlContext): Promise<Map<string, string[]>> {
-    const statements = riskStatements(ctx);
-    const text = [...Object.values(statements.selects), statements.appendHistory].join("\n");
+    const { prepare } = riskStatements(ctx);
     const out = new Map<string, string[]>();
     for (const type of SNAPSHOT_SYNC_TYPES) {
       const table = tableNameFor(type);
@@ -161,9 +174,7 @@ export class LocalEngine {
       );
       out.set(
         table,
-        columns
-          .map((c) => String(c.column_name))
-          .filter((c) => new RegExp(`\\b${c}\\b`).test(text)),
+        columns.map((c) => String(c.column_name)).filter((c) => new RegExp(`"${c}"`).test(prepare)),
       );
     }
     return out;
@@ -171,7 +182,7 @@ export class LocalEngine {
 
   /** Appends the snapshot at `now` to the history (as the Lambda's INSERT INTO does). */
   async appendHistory(ctx: RiskSqlContext, now: Date): Promise<number> {
-    return this.db.appendHistory(riskStatements(ctx).appendHistory, [snapshotTime(now)]);
+    return this.db.insertInto(riskStatements(ctx).appendHistory, [snapshotTime(now)]);
   }
 
   /** Runs every SELECT of the snapshot at `now`; rows by query key. */
@@ -184,6 +195,11 @@ export class LocalEngine {
     return rows;
   }
 
+  /** The folder of the work table's Parquet files (inside the scratch folder). */
+  get workFolder(): string {
+    return path.join(this.scratch, RISK_PREFIXES.work);
+  }
+
   /** Closes DuckDB and removes the scratch folder (never the sync or history folder). */
   close(): void {
     this.db.close();
@@ -192,14 +208,15 @@ export class LocalEngine {
 }
 
 /**
- * Takes one snapshot: appends it to the history, then runs the SELECTs (so the trend ends
+ * Takes one snapshot: copies the sync data into the work table, appends the snapshot to the
+ * history, then runs the SELECTs (so the trend ends
  * with this snapshot) and assembles the result with the scan's unreadable files.
  */
 export async function localSnapshot(input: LocalSnapshotInput): Promise<RiskSnapshot> {
   const engine = await openLocalEngine(input.scan, input.settings, input.historyDir);
   try {
     const ctx = localSqlContext(input.settings, input.fleetName);
-    await engine.materialize(ctx);
+    await engine.prepare(ctx);
     await engine.appendHistory(ctx, input.now);
     const rows = await engine.selectRows(ctx, input.now);
     return assembleSnapshot(rows, {

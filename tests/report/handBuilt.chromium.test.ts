@@ -32,8 +32,8 @@ import {
 const NOW = HANDBUILT_NOW;
 const CTX = HANDBUILT_CONTEXT;
 
-async function handBuiltRows(historyDir: string): Promise<Record<SnapshotQueryKey, Row[]>> {
-  const { db, rows } = await openHandBuilt(historyDir);
+async function handBuiltRows(scratch: string): Promise<Record<SnapshotQueryKey, Row[]>> {
+  const { db, rows } = await openHandBuilt(scratch);
   db.close();
   return rows;
 }
@@ -46,11 +46,11 @@ describe("report: the hand-built fleet's SQL rows, shown in headless Chromium", 
 
   before(async function () {
     requireChromium();
-    const historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "hf-report-history-"));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "hf-report-handbuilt-"));
     try {
-      rows = await handBuiltRows(historyDir);
+      rows = await handBuiltRows(scratch);
     } finally {
-      fs.rmSync(historyDir, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
     const snapshot = assembleSnapshot(rows, {
       fleet: "acme",

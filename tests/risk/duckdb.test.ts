@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { SyncDuckdb } from "../../risk/local/duckdb";
 import { registerFiles } from "../../risk/register";
 import { RISK_TABLE_NAMES, riskGlueTableSpecs } from "../../risk/sql";
+import { WORK_COLUMNS } from "../../risk/stage";
 
 const BUCKET = "b";
 const DB = "db";
@@ -126,14 +127,14 @@ describe("SyncDuckdb: register, excluded files, history", function () {
     }
   });
 
-  it("appendHistory writes the INSERT's rows as Parquet under day=, and the table reads them", async () => {
+  it("insertInto writes the INSERT's rows as Parquet under day=, and the table reads them", async () => {
     const historyDir = path.join(root, "history");
     const db = await SyncDuckdb.open(root, BUCKET, DB, SPECS, { historyDir });
     try {
       const insert = `INSERT INTO ${DB}.risk_history (captured_at, environment, compliance_mode, control, severity, open, accepted, acceptance_expired, score, machines, day)
 SELECT CAST(? AS varchar) AS captured_at, 'prod', 'report', CAST(NULL AS varchar), CAST(NULL AS varchar), CAST(3 AS bigint), CAST(1 AS bigint), CAST(0 AS bigint), CAST(12 AS bigint), CAST(2 AS bigint), '2026-11-30'`;
-      assert.equal(await db.appendHistory(insert, ["2026-11-30T10:00:00Z"]), 1);
-      assert.equal(await db.appendHistory(insert, ["2026-11-30T11:00:00Z"]), 1);
+      assert.equal(await db.insertInto(insert, ["2026-11-30T10:00:00Z"]), 1);
+      assert.equal(await db.insertInto(insert, ["2026-11-30T11:00:00Z"]), 1);
       assert.deepEqual(fs.readdirSync(historyDir), ["day=2026-11-30"]);
       assert.equal(fs.readdirSync(path.join(historyDir, "day=2026-11-30")).length, 2);
       assert.deepEqual(
@@ -146,9 +147,33 @@ SELECT CAST(? AS varchar) AS captured_at, 'prod', 'report', CAST(NULL AS varchar
         ],
       );
       await assert.rejects(
-        db.appendHistory(insert.replace("machines, day", "day, machines"), ["x"]),
+        db.insertInto(insert.replace("machines, day", "day, machines"), ["x"]),
         /INSERT columns .* are not the table's/,
       );
+    } finally {
+      db.close();
+    }
+  });
+  it("insertInto an unpartitioned Parquet table adds files the table reads; clearTable empties it", async () => {
+    const db = await SyncDuckdb.open(root, BUCKET, DB, SPECS);
+    const work = `${DB}.${RISK_TABLE_NAMES.work}`;
+    const folder = path.join(root, "risk-work");
+    const columns = WORK_COLUMNS.join(", ");
+    const row = (source: string) =>
+      `INSERT INTO ${work} (${columns})\nSELECT ${WORK_COLUMNS.map((c) => (c === "source" ? `'${source}'` : c === "resourceid" ? "CAST(? AS varchar)" : "CAST(NULL AS varchar)")).join(", ")}`;
+    try {
+      assert.deepEqual(await db.rows(`SELECT count(*) AS n FROM ${work}`), [{ n: 0 }]);
+      assert.equal(await db.insertInto(row("tag"), ["mi-1"]), 1);
+      assert.equal(await db.insertInto(row("item"), ["mi-2"]), 1);
+      assert.equal(fs.readdirSync(folder).filter((f) => f.endsWith(".parquet")).length, 2);
+      assert.deepEqual(await db.rows(`SELECT source, resourceid FROM ${work} ORDER BY 2`), [
+        { source: "tag", resourceid: "mi-1" },
+        { source: "item", resourceid: "mi-2" },
+      ]);
+      await db.clearTable(RISK_TABLE_NAMES.work);
+      assert.equal(fs.existsSync(folder), false);
+      assert.deepEqual(await db.rows(`SELECT count(*) AS n FROM ${work}`), [{ n: 0 }]);
+      await assert.rejects(db.clearTable(RISK_TABLE_NAMES.acceptances), /no Parquet table/);
     } finally {
       db.close();
     }

@@ -410,20 +410,20 @@ const EXPECTED: Record<SnapshotQueryKey, Row[]> = {
 
 describe("risk SQL over the hand-built sync folder (DuckDB)", function () {
   this.timeout(60_000);
-  let historyDir: string;
+  let scratch: string;
   let db: SyncDuckdb;
   const actual = {} as Record<SnapshotQueryKey, Row[]>;
 
   before(async () => {
-    historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "risk-history-"));
-    const opened = await openHandBuilt(historyDir);
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "risk-handbuilt-"));
+    const opened = await openHandBuilt(scratch);
     db = opened.db;
     Object.assign(actual, opened.rows);
   });
 
   after(() => {
     db?.close();
-    fs.rmSync(historyDir, { recursive: true, force: true });
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   it("the register objects in the folder are what registerFiles writes for acceptances.ts", () => {
@@ -442,7 +442,10 @@ describe("risk SQL over the hand-built sync folder (DuckDB)", function () {
   }
 
   it("appendHistory wrote one day= partition per snapshot day, Athena's layout", () => {
-    assert.deepEqual(fs.readdirSync(historyDir).sort(), ["day=2026-11-29", "day=2026-11-30"]);
+    assert.deepEqual(fs.readdirSync(path.join(scratch, "history")).sort(), [
+      "day=2026-11-29",
+      "day=2026-11-30",
+    ]);
   });
 
   it("the history holds per environment x mode totals rows and detail rows", async () => {

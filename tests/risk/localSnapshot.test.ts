@@ -1,7 +1,7 @@
 /**
- * The offline engine's one liberty: it reads each sync table once into DuckDB (only the
- * columns the statements name) before the statements run. Every SELECT must return exactly
- * what it returns over the plain views, and the user's sync folder is never written to.
+ * The snapshot's work table (risk/stage.ts), run offline: the statements over the one-pass
+ * copy must return exactly what the same statements return over the sync tables themselves,
+ * and the user's sync folder is never written to.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -10,7 +10,15 @@ import * as path from "node:path";
 import { defaultRiskSettings } from "../../risk/local/config";
 import { sampleRiskConfig, writeSampleFleet } from "../../risk/local/sampleFleet";
 import { scanSyncFolder } from "../../risk/local/scan";
-import { SNAPSHOT_SYNC_TYPES, localSqlContext, openLocalEngine } from "../../risk/local/snapshot";
+import type { Row } from "../../risk/local/duckdb";
+import {
+  SNAPSHOT_SYNC_TYPES,
+  localSqlContext,
+  openLocalEngine,
+  snapshotTime,
+} from "../../risk/local/snapshot";
+import { SNAPSHOT_COLUMNS, type SnapshotQueryKey } from "../../risk/model";
+import { riskStatements } from "../../risk/sql";
 
 const NOW = new Date("2026-11-30T10:00:00Z");
 
@@ -27,7 +35,7 @@ function tree(root: string): string[] {
   return out.sort();
 }
 
-describe("offline engine (materialized sync tables)", function () {
+describe("offline engine (the snapshot's work table)", function () {
   this.timeout(300_000);
   let tmp: string;
   before(() => {
@@ -35,41 +43,71 @@ describe("offline engine (materialized sync tables)", function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("returns the same rows for every statement as the plain views", async () => {
+  it("answers every statement as the statements over the sync tables do, and leaves the sync folder alone", async () => {
     const sync = path.join(tmp, "sync");
     writeSampleFleet(sync, { machines: 80, itemsPerMachine: 10, now: NOW });
     const before = tree(sync);
     const scan = scanSyncFolder(sync, { types: SNAPSHOT_SYNC_TYPES });
     const settings = { ...defaultRiskSettings(), ...sampleRiskConfig(NOW) };
     const ctx = localSqlContext(settings, "sample");
-    const rowsOf = async (materialize: boolean) => {
-      const engine = await openLocalEngine(scan, settings, path.join(tmp, `h-${materialize}`));
-      try {
-        if (materialize) await engine.materialize(ctx);
-        await engine.appendHistory(ctx, NOW);
-        return await engine.selectRows(ctx, NOW);
-      } finally {
-        engine.close();
+    const direct = riskStatements(ctx, { readSyncTables: true });
+    const at = [snapshotTime(NOW)];
+    const engine = await openLocalEngine(scan, settings, path.join(tmp, "h-direct"));
+    let plain: Record<string, Row[]>;
+    try {
+      assert.equal((await engine.db.insertInto(direct.appendHistory, at)) > 0, true);
+      plain = {};
+      for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
+        plain[key] = await engine.db.rows(direct.selects[key], at);
       }
-    };
-    const plain = await rowsOf(false);
-    const read = await rowsOf(true);
-    assert.ok(plain.top_machines.length > 0 && plain.acceptances.length === 3);
-    assert.deepEqual(read, plain);
+    } finally {
+      engine.close();
+    }
+    const staged = await openLocalEngine(scan, settings, path.join(tmp, "h-staged"));
+    try {
+      const copied = await staged.prepare(ctx);
+      await staged.appendHistory(ctx, NOW);
+      const rows = await staged.selectRows(ctx, NOW);
+      assert.ok(plain.top_machines.length > 0 && plain.acceptances.length === 3);
+      assert.deepEqual(rows, plain);
+      // The copy keeps the findings and folds the compliant items: fewer item rows than read.
+      const [{ read, kept }] = await staged.db.rows(
+        "SELECT (SELECT count(*) FROM risk_local.aws_complianceitem) AS read, " +
+          "(SELECT count(*) FROM risk_local.risk_snapshot_work WHERE source = 'item') AS kept",
+      );
+      assert.ok((kept as number) < (read as number) / 2, `${kept} item rows kept of ${read}`);
+      // A second prepare replaces the copy (the function empties the prefix first).
+      assert.equal(await staged.prepare(ctx), copied);
+      assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
+      // Copied a slice of machines at a time (as a large fleet is), nothing changes either:
+      // 80 machines in slices of 7 is 12 INSERTs, each its own Parquet file.
+      await staged.prepare(ctx, 7);
+      assert.equal(fs.readdirSync(staged.workFolder).length, 12);
+      assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
+      // And the sync tables read every file again afterwards.
+      assert.deepEqual(
+        await staged.db.rows("SELECT count(*) AS n FROM risk_local.aws_instanceinformation"),
+        [{ n: 80 }],
+      );
+    } finally {
+      staged.close();
+    }
     assert.deepEqual(tree(sync), before);
   });
 
-  it("keeps only the columns the statements name, and every one they name", async () => {
+  it("names the columns the snapshot reads of each sync table (the bench's bare scan reads them)", async () => {
     const sync = path.join(tmp, "small");
     writeSampleFleet(sync, { machines: 3, itemsPerMachine: 4, now: NOW });
     const settings = defaultRiskSettings();
     const engine = await openLocalEngine(scanSyncFolder(sync), settings, path.join(tmp, "h"));
     try {
       const used = await engine.usedColumns(localSqlContext(settings, undefined));
-      assert.deepEqual(
-        [...used.keys()],
-        ["aws_complianceitem", "aws_compliancesummary", "aws_instanceinformation", "aws_tag"],
-      );
+      assert.deepEqual([...used.keys()].sort(), [
+        "aws_complianceitem",
+        "aws_compliancesummary",
+        "aws_instanceinformation",
+        "aws_tag",
+      ]);
       for (const cols of used.values()) {
         for (const c of ["resourceid", "capturetime", "accountid", "region"])
           assert.ok(cols.includes(c), c);

@@ -39,6 +39,7 @@ function code(sql: string): string {
 function statementsOf(ctx: RiskSqlContext): [string, string, number][] {
   const st = riskStatements(ctx);
   return [
+    ["prepare", st.prepare, 0],
     ...Object.entries(st.selects).map(([k, sql]): [string, string, number] => [k, sql, 1]),
     ["appendHistory", st.appendHistory, 1],
     ...riskViews(ctx).map((v): [string, string, number] => [`view ${v.key}`, v.sql, 0]),

@@ -23,6 +23,7 @@ import {
 } from "../../../risk/sql";
 import { SNAPSHOT_ENVIRONMENT, loadSnapshotConfig } from "../../../functions/riskSnapshot/config";
 import { parseStatements } from "../../../functions/riskSnapshot/statements";
+import { WORK_COLUMNS } from "../../../risk/stage";
 import type { RiskViewArgs } from "../../../components/risk/riskView";
 import { riskSnapshotPolicy } from "../../../components/risk/riskView.policies";
 
@@ -100,6 +101,7 @@ describe("RiskView", () => {
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-acceptance-scopes",
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-acceptances",
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-history",
+        "aws:glue/catalogTable:CatalogTable fleet-risk-risk-snapshot-work",
         "aws:iam/role:Role fleet-risk-snapshot",
         "aws:iam/rolePolicy:RolePolicy fleet-risk-snapshot",
         "aws:lambda/function:Function fleet-risk-snapshot",
@@ -130,6 +132,40 @@ describe("RiskView", () => {
       assert.equal(history.inputs.name, "risk_history");
       assert.equal(history.inputs.storageDescriptor.location, "s3://acme-sync-data/risk-history/");
       assert.deepEqual(history.inputs.partitionKeys, [{ name: "day", type: "string" }]);
+    });
+
+    it("catalogues the snapshot's work table: Parquet, unpartitioned, under risk-work/", () => {
+      const work = resourceNamed("fleet-risk-risk-snapshot-work");
+      assert.deepEqual(work.inputs, {
+        name: "risk_snapshot_work",
+        databaseName: "hybrid_fleet_acme",
+        description:
+          "Risk snapshot work table: one snapshot's copy of the sync data it reads (rewritten by every snapshot)",
+        tableType: "EXTERNAL_TABLE",
+        parameters: {
+          EXTERNAL: "TRUE",
+          classification: "parquet",
+          "parquet.compression": "SNAPPY",
+        },
+        partitionKeys: [],
+        storageDescriptor: {
+          location: "s3://acme-sync-data/risk-work/",
+          inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+          outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+          serDeInfo: {
+            name: "ParquetHiveSerDe",
+            serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+            parameters: { "serialization.format": "1" },
+          },
+          columns: WORK_COLUMNS.map((name) => ({ name, type: "string" })),
+        },
+      });
+      // The work columns are what `prepare` writes and the statements read.
+      assert.deepEqual(WORK_COLUMNS.slice(0, 4), ["source", "accountid", "region", "resourceid"]);
+      assert.match(
+        riskStatements(CONTEXT).prepare,
+        /^INSERT INTO hybrid_fleet_acme\.risk_snapshot_work /,
+      );
     });
 
     it("saves the risk views in the sync's workgroup and database", () => {
@@ -177,6 +213,7 @@ describe("RiskView", () => {
         ATHENA_DATABASE: "hybrid_fleet_acme",
         REPORT_BUCKET: "acme-sync-data",
         REPORT_PREFIX: "risk-reports/",
+        WORK_PREFIX: "risk-work/",
         FLEET_NAME: "acme",
         STALE_DAYS: "7",
         WEIGHTS: JSON.stringify(CONTEXT.weights),
@@ -186,6 +223,11 @@ describe("RiskView", () => {
       }
       // And the handler's config loader accepts the environment as set.
       assert.equal(loadSnapshotConfig(env).reportPrefix, "risk-reports/");
+      // The prefix the function empties is the work table's location, and nothing wider.
+      assert.equal(
+        `s3://acme-sync-data/${loadSnapshotConfig(env).workPrefix}`,
+        resourceNamed("fleet-risk-risk-snapshot-work").inputs.storageDescriptor.location,
+      );
       assert.deepEqual(fn.inputs.tags, { HybridFleet: "acme" });
     });
 

@@ -24,6 +24,7 @@ import { startFakeAthenaS3, type FakeAthenaS3, type FakeResult } from "./fakeAth
 import { testStatements } from "./snapshotTestKit";
 
 const run = promisify(execFile);
+const LOCK = "/acme-risk-reports/risk-work.lock";
 
 /** Rows the real assembler accepts: a fleet of 3 with one control, one history point. */
 const RESULTS: Record<SnapshotQueryKey, FakeResult> = {
@@ -66,6 +67,11 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "risk-snapshot-bundle-"));
     fs.writeFileSync(path.join(dir, "index.js"), code);
     fake = await startFakeAthenaS3(RESULTS);
+  });
+  beforeEach(() => {
+    fake.calls.length = 0;
+    fake.objects.length = 0;
+    fake.store.clear();
   });
   after(async () => {
     await fake.close();
@@ -116,6 +122,7 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     ATHENA_WORKGROUP: "HybridFleet-acme",
     ATHENA_DATABASE: "hybrid_fleet_acme",
     REPORT_BUCKET: "acme-risk-reports",
+    WORK_PREFIX: "risk-work/",
     FLEET_NAME: "acme",
   });
 
@@ -131,8 +138,17 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     return file;
   };
 
-  it("takes a snapshot in a fresh process: queries, history, report, EMF lines", async () => {
+  it("takes a snapshot in a fresh process: lock, work table, queries, history, report, EMF lines", async () => {
     fs.writeFileSync(path.join(dir, "risk-statements.json"), JSON.stringify(testStatements()));
+    // An earlier snapshot's copy (more than one list page), and neighbours that must stay.
+    const leftOver = Array.from(
+      { length: 1203 },
+      (_, i) =>
+        `/acme-risk-reports/risk-work/20261130_090000_${String(i).padStart(5, "0")}_0.parquet`,
+    );
+    for (const key of leftOver) fake.seed(key, "PAR1");
+    fake.seed("/acme-risk-reports/risk-work-other/x", "keep");
+    fake.seed("/acme-risk-reports/risk-history/day=2026-11-30/h.parquet", "keep");
     const { stdout } = await run(process.execPath, [runner()], { env: env() });
     const lines = stdout.trim().split("\n");
     const result = JSON.parse(lines.find((l) => l.startsWith("RESULT "))!.slice(7));
@@ -147,16 +163,59 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     });
 
     const operations = fake.calls.map((c) => c.operation);
-    assert.equal(operations.filter((o) => o === "StartQueryExecution").length, 9);
+    assert.equal(operations.filter((o) => o === "StartQueryExecution").length, 10);
     const starts = fake.calls.filter((c) => c.operation === "StartQueryExecution");
+    assert.ok(String(starts[0].input.QueryString).startsWith("-- prepare"));
+    assert.ok(!("ExecutionParameters" in starts[0].input), "prepare sent ExecutionParameters");
     assert.deepEqual(
-      starts.map((c) => c.input.ExecutionParameters),
-      starts.map(() => [`'${capturedAt}'`]),
+      starts.slice(1).map((c) => c.input.ExecutionParameters),
+      starts.slice(1).map(() => [`'${capturedAt}'`]),
     );
-    assert.ok(String(starts[8].input.QueryString).startsWith("-- appendHistory"));
+    assert.ok(String(starts[9].input.QueryString).startsWith("-- appendHistory"));
 
+    // The S3 side, in order: lock taken conditionally, work table listed and emptied in pages
+    // of 1,000, the statements, the lock deleted, the reports.
+    const s3Steps = fake.calls
+      .filter((c) => c.operation !== "GetQueryExecution" && c.operation !== "GetQueryResults")
+      .map((c) =>
+        c.operation === "PutObject"
+          ? `PutObject ${String(c.input.path).replace(/\/\d{4}\/.*$/, "/<dated>")}${c.input.ifNoneMatch ? " If-None-Match" : ""}`
+          : c.operation === "ListObjectsV2"
+            ? `ListObjectsV2 ${c.input.prefix}`
+            : c.operation === "DeleteObjects"
+              ? `DeleteObjects ${(c.input.keys as string[]).length} quiet=${c.input.quiet}`
+              : c.operation === "DeleteObject"
+                ? `DeleteObject ${c.input.path}`
+                : c.operation,
+      )
+      .filter((step, i, all) => step !== "StartQueryExecution" || all[i - 1] !== step);
+    assert.deepEqual(s3Steps, [
+      "PutObject /acme-risk-reports/risk-work.lock If-None-Match",
+      "ListObjectsV2 risk-work/",
+      "DeleteObjects 1000 quiet=true",
+      "ListObjectsV2 risk-work/",
+      "DeleteObjects 203 quiet=true",
+      "StartQueryExecution",
+      "DeleteObject /acme-risk-reports/risk-work.lock",
+      "PutObject /acme-risk-reports/reports/<dated>",
+      "PutObject /acme-risk-reports/reports/<dated>",
+      "PutObject /acme-risk-reports/reports/latest.html",
+    ]);
     assert.deepEqual(
-      fake.objects.map((o) => [
+      [...fake.store.keys()].filter((k) => !k.startsWith("/acme-risk-reports/reports/")).sort(),
+      [
+        "/acme-risk-reports/risk-history/day=2026-11-30/h.parquet",
+        "/acme-risk-reports/risk-work-other/x",
+      ],
+    );
+    const lock = fake.objects.find((o) => o.key === LOCK);
+    assert.ok(lock, "no lock was written");
+    assert.equal(JSON.parse(lock.body).owner, "bundle-test");
+    assert.equal(lock.headers["x-amz-server-side-encryption"], "AES256");
+
+    const reports = fake.objects.filter((o) => o.key !== LOCK);
+    assert.deepEqual(
+      reports.map((o) => [
         o.key,
         o.headers["content-type"],
         o.headers["x-amz-server-side-encryption"],
@@ -175,10 +234,10 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
         ["/acme-risk-reports/reports/latest.html", "text/html; charset=utf-8", "AES256"],
       ],
     );
-    const html = fake.objects[0].body;
+    const html = reports[0].body;
     assert.match(html, /^<!doctype html>/i);
-    assert.equal(fake.objects[2].body, html);
-    const snapshot = JSON.parse(fake.objects[1].body);
+    assert.equal(reports[2].body, html);
+    const snapshot = JSON.parse(reports[1].body);
     assert.equal(snapshot.totals.score, 17);
     assert.equal(snapshot.controls[0].coveragePercent, 66.7);
 
@@ -190,6 +249,48 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     // Baseline 10 (2026-01-01) → +70 %.
     assert.equal(fleetLine.FleetScoreDayOverDay, 0.7);
     assert.equal(fleetLine.SnapshotSucceeded, 1);
+  });
+
+  it("stops without a query while another snapshot holds the lock (the real client's 412)", async () => {
+    fs.writeFileSync(path.join(dir, "risk-statements.json"), JSON.stringify(testStatements()));
+    fake.seed(LOCK, '{"owner":"other"}', new Date(Date.now() - 60_000));
+    fake.seed("/acme-risk-reports/risk-work/a.parquet", "PAR1");
+    await assert.rejects(
+      run(process.execPath, [runner()], { env: env() }),
+      (err: { stdout: string; stderr: string }) => {
+        assert.match(
+          err.stderr,
+          /\[SnapshotBusyError\]: another snapshot holds s3:\/\/acme-risk-reports\/risk-work\.lock/,
+        );
+        const failed = err.stdout
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l))
+          .find((l) => l.message === "snapshot failed");
+        assert.equal(failed?.error, "SnapshotBusyError", err.stdout);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      fake.calls.map((c) => c.operation),
+      ["PutObject", "HeadObject"],
+    );
+    assert.deepEqual([...fake.store.keys()].sort(), [
+      LOCK,
+      "/acme-risk-reports/risk-work/a.parquet",
+    ]);
+  });
+
+  it("takes over a lock older than 15 minutes (Last-Modified read by the real client)", async () => {
+    fs.writeFileSync(path.join(dir, "risk-statements.json"), JSON.stringify(testStatements()));
+    fake.seed(LOCK, '{"owner":"dead"}', new Date(Date.now() - 16 * 60_000));
+    const { stdout } = await run(process.execPath, [runner()], { env: env() });
+    assert.ok(stdout.includes("\nRESULT "), stdout);
+    assert.deepEqual(
+      fake.calls.slice(0, 5).map((c) => c.operation),
+      ["PutObject", "HeadObject", "DeleteObject", "PutObject", "ListObjectsV2"],
+    );
+    assert.ok(!fake.store.has(LOCK), "the lock was not given back");
   });
 
   it("fails at init, naming the variable, when configuration is missing", async () => {

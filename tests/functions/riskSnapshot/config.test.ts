@@ -14,6 +14,7 @@ const ENV = {
   ATHENA_DATABASE: "hybrid_fleet_acme",
   REPORT_BUCKET: "acme-risk-reports",
   FLEET_NAME: "acme",
+  WORK_PREFIX: "risk-work/",
 };
 
 function refusal(fn: () => unknown): string {
@@ -33,6 +34,7 @@ describe("snapshot function configuration", () => {
       database: "hybrid_fleet_acme",
       reportBucket: "acme-risk-reports",
       reportPrefix: "reports/",
+      workPrefix: "risk-work/",
       fleet: "acme",
       staleDays: 7,
       weights: DEFAULT_SEVERITY_WEIGHTS,
@@ -51,12 +53,14 @@ describe("snapshot function configuration", () => {
         WEIGHTS: '{"CRITICAL": 20, "LOW": 0.5}',
         QUERY_CONCURRENCY: "2",
         QUERY_BUDGET_SECONDS: "240",
+        WORK_PREFIX: "fleets/acme/risk-work/",
       }),
       {
         workgroup: "HybridFleet-acme",
         database: "hybrid_fleet_acme",
         reportBucket: "acme-risk-reports",
         reportPrefix: "risk/reports/",
+        workPrefix: "fleets/acme/risk-work/",
         reportKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k",
         fleet: "acme",
         staleDays: 14,
@@ -83,6 +87,24 @@ describe("snapshot function configuration", () => {
       { ...ENV, REPORT_PREFIX: "reports" },
       'REPORT_PREFIX must be empty or a key prefix ending in "/" and not starting with "/" (like "reports/"), got "reports"',
     ],
+    [
+      "a missing work prefix",
+      { ...ENV, WORK_PREFIX: undefined },
+      "environment variable WORK_PREFIX is required",
+    ],
+    [
+      "an empty work prefix",
+      { ...ENV, WORK_PREFIX: "" },
+      "environment variable WORK_PREFIX is required",
+    ],
+    // "/" is the bucket's root; "risk-work" would also match "risk-work-other/" and the lock.
+    ...["/", "risk-work", "/risk-work/", "risk-work//"].map(
+      (prefix): [string, NodeJS.ProcessEnv, string] => [
+        `the work prefix "${prefix}"`,
+        { ...ENV, WORK_PREFIX: prefix },
+        `WORK_PREFIX must be a non-empty key prefix ending in "/" and not starting with "/" (like "risk-work/"), got "${prefix}"`,
+      ],
+    ),
     [
       "stale days of zero",
       { ...ENV, STALE_DAYS: "0" },
@@ -137,7 +159,7 @@ describe("snapshot function configuration", () => {
 describe("risk-statements.json", () => {
   const text = (value: unknown) => JSON.stringify(value);
 
-  it("accepts one statement per SELECT key plus the history INSERT", () => {
+  it("accepts the prepare INSERT, one statement per SELECT key and the history INSERT", () => {
     assert.deepEqual(parseStatements(text(testStatements())), testStatements());
   });
 
@@ -159,7 +181,7 @@ describe("risk-statements.json", () => {
     [
       "an array",
       "[]",
-      'risk-statements.json must be a JSON object with "selects" and "appendHistory"',
+      'risk-statements.json must be a JSON object with "prepare", "selects" and "appendHistory"',
     ],
     [
       "no selects",
@@ -185,6 +207,16 @@ describe("risk-statements.json", () => {
       "a SELECT with two parameters",
       text({ ...base, selects: { ...base.selects, totals: "SELECT 1 WHERE a <= ? AND b <= ?" } }),
       'risk-statements.json: selects.totals must hold exactly one "?" execution parameter (the snapshot time), found 2',
+    ],
+    [
+      "no prepare",
+      text({ ...base, prepare: undefined }),
+      "risk-statements.json: prepare must be a non-empty SQL string",
+    ],
+    [
+      "a prepare with a parameter",
+      text({ ...base, prepare: `${base.prepare} WHERE capturetime <= ?` }),
+      'risk-statements.json: prepare must hold no "?" execution parameter, found 1',
     ],
     [
       "an empty INSERT",

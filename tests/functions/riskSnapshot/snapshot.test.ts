@@ -5,7 +5,13 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import {
   AthenaQueryError,
   AthenaTimeoutError,
@@ -18,6 +24,7 @@ import {
   type SnapshotDependencies,
 } from "../../../functions/riskSnapshot/snapshot";
 import { SNAPSHOT_QUERY_KEYS } from "../../../functions/riskSnapshot/statements";
+import { SnapshotBusyError } from "../../../functions/riskSnapshot/workTable";
 import type { AthenaRow } from "../../../functions/riskSnapshot/athena";
 import { riskMetricLines } from "../../../risk/metrics";
 import { SNAPSHOT_COLUMNS, type RiskSnapshot, type SnapshotQueryKey } from "../../../risk/model";
@@ -32,19 +39,42 @@ import {
   testStatements,
   TEST_CONFIG,
   type FakeQuery,
+  type FakeS3Options,
 } from "./snapshotTestKit";
 
 const NOW = new Date("2026-11-30T10:00:00.734Z");
 const CAPTURED_AT = "2026-11-30T10:00:00Z";
 const PARAMETER = "'2026-11-30T10:00:00Z'";
+const LOCK = "risk-work.lock";
+const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+/** Files a previous snapshot's `prepare` left in the work table, and neighbours to keep. */
+const LEFT_OVER = {
+  "risk-work/20261130_090000_00001_abcde_0.parquet": {
+    body: "PAR1",
+    lastModified: minutesBefore(60),
+  },
+  "risk-work/20261130_090000_00001_abcde_1.parquet": {
+    body: "PAR1",
+    lastModified: minutesBefore(60),
+  },
+  "risk-history/day=2026-11-30/x.parquet": { body: "PAR1", lastModified: minutesBefore(60) },
+};
+/** Report keys of the NOW snapshot, in the order they are written. */
+const REPORT_KEYS = [
+  "reports/2026/11/30/2026-11-30T10:00:00Z.html",
+  "reports/2026/11/30/2026-11-30T10:00:00Z.json",
+  "reports/latest.html",
+];
 
 /** Sets up fakes, runs one snapshot, and returns everything a test looks at. */
 async function snapshotWith(
   queries: Partial<Record<string, FakeQuery>> = {},
   overrides: Partial<SnapshotDependencies> = {},
+  bucket: FakeS3Options = {},
 ) {
   const athena = fakeAthena(queries);
-  const { s3, client: s3Client } = fakeS3();
+  // One event list for both fakes: the order across Athena and S3 is what the lock is about.
+  const { s3, store, client: s3Client } = fakeS3({ events: athena.events, ...bucket });
   const time = fakeTime();
   const emitted: string[] = [];
   const logged: string[] = [];
@@ -75,11 +105,19 @@ async function snapshotWith(
   const result = outcome.result;
   const error = outcome.error;
   try {
-    return { ...athena, s3, time, emitted, logged, assembled, snapshot, result, error };
+    return { ...athena, s3, store, time, emitted, logged, assembled, snapshot, result, error };
   } finally {
     athena.athena.restore();
     s3.restore();
   }
+}
+
+/** Keys of the PutObjects other than the lock's. */
+function reportsWritten(run: Awaited<ReturnType<typeof snapshotWith>>): string[] {
+  return run.s3
+    .commandCalls(PutObjectCommand)
+    .map((c) => String(c.args[0].input.Key))
+    .filter((k) => k !== LOCK);
 }
 
 describe("runSnapshot (the snapshot function's core)", () => {
@@ -89,6 +127,12 @@ describe("runSnapshot (the snapshot function's core)", () => {
     const statements = testStatements();
     const starts = run.athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
     assert.deepEqual(starts, [
+      // The copy into the work table has no `?`: the API takes no empty ExecutionParameters.
+      {
+        QueryString: statements.prepare,
+        QueryExecutionContext: { Database: "hybrid_fleet_acme" },
+        WorkGroup: "HybridFleet-acme",
+      },
       ...SNAPSHOT_QUERY_KEYS.map((k) => ({
         QueryString: statements.selects[k],
         QueryExecutionContext: { Database: "hybrid_fleet_acme" },
@@ -105,7 +149,7 @@ describe("runSnapshot (the snapshot function's core)", () => {
     const polled = run.athena.commandCalls(GetQueryExecutionCommand).map((c) => c.args[0].input);
     assert.deepEqual(
       [...polled].sort((a, b) => a.QueryExecutionId!.localeCompare(b.QueryExecutionId!)),
-      [...SNAPSHOT_QUERY_KEYS, "appendHistory"]
+      ["prepare", ...SNAPSHOT_QUERY_KEYS, "appendHistory"]
         .map((k) => ({ QueryExecutionId: `qe-${k}` }))
         .sort((a, b) => a.QueryExecutionId.localeCompare(b.QueryExecutionId)),
     );
@@ -193,7 +237,193 @@ describe("runSnapshot (the snapshot function's core)", () => {
     for (const key of SNAPSHOT_QUERY_KEYS) {
       assert.ok(run.events.indexOf(`results ${key} page 0`) < insertAt, key);
     }
-    assert.equal(run.events[run.events.length - 1], "SUCCEEDED appendHistory");
+    const athenaEvents = run.events.filter((e) => !e.startsWith("s3 "));
+    assert.equal(athenaEvents[athenaEvents.length - 1], "SUCCEEDED appendHistory");
+  });
+
+  it("locks, empties the work table, prepares, selects, appends, unlocks, then reports", async () => {
+    const run = await snapshotWith({}, {}, { objects: LEFT_OVER });
+    assert.equal(run.error, undefined);
+    const selects = new Set(SNAPSHOT_QUERY_KEYS.map((k) => `start ${k}`));
+    const steps = run.events
+      .filter((e) => e.startsWith("s3 ") || e.startsWith("start ") || e === "SUCCEEDED prepare")
+      .map((e) => (selects.has(e) ? "start SELECT" : e))
+      .filter((e, i, all) => e !== "start SELECT" || all[i - 1] !== "start SELECT");
+    assert.deepEqual(steps, [
+      `s3 PutObject ${LOCK}`,
+      "s3 ListObjectsV2 risk-work/",
+      "s3 DeleteObjects 2",
+      "start prepare",
+      "SUCCEEDED prepare",
+      "start SELECT",
+      "start appendHistory",
+      `s3 DeleteObject ${LOCK}`,
+      ...REPORT_KEYS.map((k) => `s3 PutObject ${k}`),
+    ]);
+    // Every SELECT started after the copy was complete, and the history after every SELECT.
+    const prepared = run.events.indexOf("SUCCEEDED prepare");
+    for (const key of SNAPSHOT_QUERY_KEYS) assert.ok(run.events.indexOf(`start ${key}`) > prepared);
+    assert.deepEqual(run.s3.commandCalls(PutObjectCommand)[0].args[0].input, {
+      Bucket: "acme-risk-reports",
+      Key: LOCK,
+      Body: JSON.stringify({ owner: "req-1", since: "2026-11-30T10:00:00.734Z" }),
+      ContentType: "application/json",
+      IfNoneMatch: "*",
+      ServerSideEncryption: "AES256",
+    });
+    assert.deepEqual(
+      run.s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input),
+      [{ Bucket: "acme-risk-reports", Prefix: "risk-work/", MaxKeys: 1000 }],
+    );
+    assert.deepEqual(
+      run.s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input),
+      [
+        {
+          Bucket: "acme-risk-reports",
+          Delete: {
+            Objects: [
+              { Key: "risk-work/20261130_090000_00001_abcde_0.parquet" },
+              { Key: "risk-work/20261130_090000_00001_abcde_1.parquet" },
+            ],
+            Quiet: true,
+          },
+        },
+      ],
+    );
+    assert.deepEqual(
+      run.s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input),
+      [{ Bucket: "acme-risk-reports", Key: LOCK }],
+    );
+    assert.deepEqual([...run.store.keys()].sort(), [
+      "reports/2026/11/30/2026-11-30T10:00:00Z.html",
+      "reports/2026/11/30/2026-11-30T10:00:00Z.json",
+      "reports/latest.html",
+      "risk-history/day=2026-11-30/x.parquet",
+    ]);
+  });
+
+  it("stops before any Athena call while another snapshot holds a fresh lock", async () => {
+    for (const minutes of [1, 14.99]) {
+      const held = { body: '{"owner":"other"}', lastModified: minutesBefore(minutes) };
+      const run = await snapshotWith({}, {}, { objects: { ...LEFT_OVER, [LOCK]: held } });
+      assert.ok(run.error instanceof SnapshotBusyError, String(run.error));
+      assert.match(
+        run.error.message,
+        /^another snapshot holds s3:\/\/acme-risk-reports\/risk-work\.lock \(taken \d+ s ago\); this one stops without a result$/,
+      );
+      assert.equal(run.athena.calls().length, 0, `${minutes} min: Athena was called`);
+      // The other snapshot's lock and work table are left alone.
+      assert.equal(run.store.get(LOCK), held);
+      assert.equal(run.s3.commandCalls(DeleteObjectCommand).length, 0);
+      assert.equal(run.s3.commandCalls(ListObjectsV2Command).length, 0);
+      assert.equal(run.store.size, Object.keys(LEFT_OVER).length + 1);
+      assert.deepEqual(reportsWritten(run), []);
+      assert.deepEqual(run.emitted, []);
+    }
+  });
+
+  it("takes over a lock older than 15 minutes (its snapshot died)", async () => {
+    const stale = { body: '{"owner":"dead"}', lastModified: minutesBefore(16) };
+    const run = await snapshotWith({}, {}, { objects: { ...LEFT_OVER, [LOCK]: stale } });
+    assert.equal(run.error, undefined);
+    assert.deepEqual(run.events.slice(0, 5), [
+      `s3 PutObject ${LOCK} refused`,
+      `s3 HeadObject ${LOCK}`,
+      `s3 DeleteObject ${LOCK}`,
+      `s3 PutObject ${LOCK}`,
+      "s3 ListObjectsV2 risk-work/",
+    ]);
+    assert.deepEqual(
+      run.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input),
+      [{ Bucket: "acme-risk-reports", Key: LOCK }],
+    );
+    assert.equal(run.athena.commandCalls(StartQueryExecutionCommand).length, 10);
+    assert.deepEqual(reportsWritten(run), REPORT_KEYS);
+    assert.ok(!run.store.has(LOCK));
+  });
+
+  it("stops when another snapshot takes the stale lock between its delete and put", async () => {
+    const stale = { body: '{"owner":"dead"}', lastModified: minutesBefore(16) };
+    const rival = { body: '{"owner":"rival"}', lastModified: NOW };
+    const run = await snapshotWith(
+      {},
+      {},
+      {
+        objects: { [LOCK]: stale },
+        afterCommand: (name, key, store) => {
+          if (name === "DeleteObject" && key === LOCK) store.set(LOCK, rival);
+        },
+      },
+    );
+    assert.ok(run.error instanceof SnapshotBusyError, String(run.error));
+    assert.equal(
+      run.error.message,
+      "another snapshot took s3://acme-risk-reports/risk-work.lock first",
+    );
+    assert.deepEqual(run.events, [
+      `s3 PutObject ${LOCK} refused`,
+      `s3 HeadObject ${LOCK}`,
+      `s3 DeleteObject ${LOCK}`,
+      `s3 PutObject ${LOCK} refused`,
+    ]);
+    assert.equal(run.athena.calls().length, 0);
+    assert.equal(run.store.get(LOCK), rival);
+  });
+
+  it("still reports when the lock cannot be given back, and logs why", async () => {
+    const run = await snapshotWith(
+      {},
+      {},
+      { failDelete: (key) => (key === LOCK ? new Error("AccessDenied: lock") : undefined) },
+    );
+    assert.equal(run.error, undefined);
+    assert.deepEqual(reportsWritten(run), REPORT_KEYS);
+    const logged = run.logged.map((l) => JSON.parse(l)).find((l) => l.level === "ERROR");
+    assert.deepEqual(
+      { ...logged, timestamp: undefined },
+      {
+        level: "ERROR",
+        message:
+          "could not release the work table lock; the next snapshot waits for it to go stale",
+        timestamp: undefined,
+        service: "risk-snapshot",
+        requestId: "req-1",
+        fleet: "acme",
+        error: "Error: AccessDenied: lock",
+      },
+    );
+  });
+
+  it("runs no statement when the work table cannot be emptied, and gives the lock back", async () => {
+    const run = await snapshotWith(
+      {},
+      {},
+      {
+        objects: LEFT_OVER,
+        refuseDelete: (key) =>
+          key.endsWith("_1.parquet")
+            ? { Code: "AccessDenied", Message: "Access Denied" }
+            : undefined,
+      },
+    );
+    assert.equal(
+      run.error?.message,
+      "could not delete 1 work table object(s), first s3://acme-risk-reports/risk-work/20261130_090000_00001_abcde_1.parquet: AccessDenied Access Denied",
+    );
+    assert.equal(run.athena.calls().length, 0);
+    assert.ok(!run.store.has(LOCK));
+    assert.deepEqual(reportsWritten(run), []);
+  });
+
+  it("runs no SELECT when prepare fails, and gives the lock back", async () => {
+    const run = await snapshotWith({ prepare: { states: ["RUNNING", "FAILED"], reason: "boom" } });
+    assert.equal(run.error?.message, `Athena query "prepare" (qe-prepare) ended FAILED: boom`);
+    assert.deepEqual(
+      run.events.filter((e) => e.startsWith("start ")),
+      ["start prepare"],
+    );
+    assert.ok(!run.store.has(LOCK));
+    assert.deepEqual(reportsWritten(run), []);
   });
 
   it("runs the SELECTs concurrently, never more at once than configured", async () => {
@@ -206,7 +436,10 @@ describe("runSnapshot (the snapshot function's core)", () => {
 
   it("writes the dated report, the snapshot JSON and latest.html, in that order", async () => {
     const run = await snapshotWith();
-    const puts = run.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const puts = run.s3
+      .commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input)
+      .filter((p) => p.Key !== LOCK);
     const html = "<html>score 33</html>";
     assert.deepEqual(puts, [
       {
@@ -249,6 +482,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
     assert.deepEqual(
       puts.map((p) => [p.Key, p.ServerSideEncryption, p.SSEKMSKeyId, p.BucketKeyEnabled]),
       [
+        // The lock is a new object too: the bucket policy may require its encryption.
+        [LOCK, "aws:kms", key, true],
         ["2026/11/30/2026-11-30T10:00:00Z.html", "aws:kms", key, true],
         ["2026/11/30/2026-11-30T10:00:00Z.json", "aws:kms", key, true],
         ["latest.html", "aws:kms", key, true],
@@ -296,7 +531,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
       `Athena query "controls" (qe-controls) ended FAILED: TABLE_NOT_FOUND: line 3:6: Table 'awsdatacatalog.hybrid_fleet_acme.risk_register' does not exist`,
     );
     assert.ok(!run.events.includes("start appendHistory"));
-    assert.equal(run.s3.commandCalls(PutObjectCommand).length, 0);
+    assert.deepEqual(reportsWritten(run), []);
+    assert.ok(!run.store.has(LOCK), "the lock was not given back");
     assert.deepEqual(run.emitted, []);
   });
 
@@ -306,7 +542,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
       run.error?.message,
       `Athena query "appendHistory" (qe-appendHistory) ended CANCELLED: Athena gave no reason`,
     );
-    assert.equal(run.s3.commandCalls(PutObjectCommand).length, 0);
+    assert.deepEqual(reportsWritten(run), []);
+    assert.ok(!run.store.has(LOCK), "the lock was not given back");
     assert.deepEqual(run.emitted, []);
   });
 
@@ -327,7 +564,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
     // Backoff 0.5, 1, 2, 4 s, then the 2.5 s left of the budget; never past it.
     assert.deepEqual(run.time.sleeps, [500, 1000, 2000, 4000, 2500]);
     assert.ok(!run.events.includes("start appendHistory"));
-    assert.equal(run.s3.commandCalls(PutObjectCommand).length, 0);
+    assert.deepEqual(reportsWritten(run), []);
+    assert.ok(!run.store.has(LOCK), "the lock was not given back");
   });
 
   it("refuses results whose columns differ from the contract", async () => {
