@@ -18,7 +18,7 @@ import {
   type InstanceInformation,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { mapLimit } from "./concurrency";
+import { mapLimit } from "../functions/shared/concurrency";
 import { matchesSelector, type Selector } from "./selector";
 
 /** DescribeInstanceInformation's largest page. */

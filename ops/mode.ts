@@ -14,7 +14,7 @@
  */
 import { CreateTagsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { AddTagsToResourceCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { mapLimit } from "./concurrency";
+import { mapLimit } from "../functions/shared/concurrency";
 import type { FleetMachine } from "./fleet";
 
 /** The modes the compliance associations target. */

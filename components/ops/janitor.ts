@@ -16,6 +16,7 @@ import { formatPath, schemaProblems } from "../shared/argsSchema";
 import { bundleFunction } from "../shared/bundle";
 import { ArgumentError } from "../shared/errors";
 import { lambdaTrustPolicy } from "../shared/policies";
+import { scheduleFunction } from "../shared/schedule";
 import { dimensionValue } from "../../risk/metrics";
 import { defaultAlarmNamePrefix } from "../risk/riskAlerts";
 import { tierAlarmThreshold, STANDARD_TIER_HYBRID_NODE_LIMIT } from "./activationTier";
@@ -241,29 +242,15 @@ export class Janitor extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy, logGroup] },
     );
-    const rule = new aws.cloudwatch.EventRule(
-      `${name}-schedule`,
+    const rule = scheduleFunction(
+      name,
       {
-        description: `Runs the janitor of fleet ${args.fleetName}`,
+        fn,
         scheduleExpression: s.schedule,
+        description: `Runs the janitor of fleet ${args.fleetName}`,
         tags,
       },
-      parent,
-    );
-    const permission = new aws.lambda.Permission(
-      `${name}-schedule`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.name,
-        principal: "events.amazonaws.com",
-        sourceArn: rule.arn,
-      },
-      parent,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-schedule`,
-      { rule: rule.name, arn: fn.arn },
-      { parent: this, dependsOn: [permission] },
+      this,
     );
 
     if (s.tierAlarmShare !== false) {

@@ -30,6 +30,7 @@ import { bundleFunction } from "../shared/bundle";
 import { ArgumentError } from "../shared/errors";
 import { formatPath, schemaProblems } from "../shared/argsSchema";
 import { lambdaTrustPolicy } from "../shared/policies";
+import { scheduleFunction } from "../shared/schedule";
 import { DEFAULT_SNAPSHOT_SCHEDULE, RiskViewArgsSchema } from "./riskView.schema";
 import {
   HISTORY_PREFIX,
@@ -374,29 +375,15 @@ export class RiskView extends pulumi.ComponentResource {
     );
 
     // Schedule: an EventBridge rule, and a permission only that rule can use.
-    const rule = new aws.cloudwatch.EventRule(
-      `${name}-schedule`,
+    scheduleFunction(
+      name,
       {
-        description: `Runs ${name}'s risk snapshot`,
+        fn,
         scheduleExpression: s.snapshotSchedule,
+        description: `Runs ${name}'s risk snapshot`,
         tags,
       },
-      parent,
-    );
-    const permission = new aws.lambda.Permission(
-      `${name}-schedule`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.name,
-        principal: "events.amazonaws.com",
-        sourceArn: rule.arn,
-      },
-      parent,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-schedule`,
-      { rule: rule.name, arn: fn.arn },
-      { parent: this, dependsOn: [permission] },
+      this,
     );
 
     this.reportUrl = pulumi.interpolate`s3://${bucketName}/${REPORTS_PREFIX}/latest.html`;

@@ -28,7 +28,7 @@ import {
   type AthenaRunner,
   type PollBackoff,
 } from "./athena";
-import { mapLimit } from "./concurrency";
+import { mapLimit } from "../shared/concurrency";
 import type { SnapshotConfig } from "./config";
 import { dayOverDay } from "./dayOverDay";
 import { ResultShapeError } from "./errors";

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { athenaString } from "../../../functions/riskSnapshot/athena";
 import { queryBudgetMs } from "../../../functions/riskSnapshot/budget";
-import { mapLimit } from "../../../functions/riskSnapshot/concurrency";
 import { dayOverDay } from "../../../functions/riskSnapshot/dayOverDay";
 import { reportKeys } from "../../../functions/riskSnapshot/reportKeys";
 import type { SnapshotHistoryPoint } from "../../../risk/model";
@@ -65,42 +64,6 @@ describe("athenaString", () => {
   it("quotes an execution parameter as a SQL string literal", () => {
     assert.equal(athenaString("2026-11-30T10:00:00Z"), "'2026-11-30T10:00:00Z'");
     assert.equal(athenaString("it's"), "'it''s'");
-  });
-});
-
-describe("mapLimit", () => {
-  it("keeps the order of results and at most `limit` in flight", async () => {
-    let inFlight = 0;
-    let max = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
-      inFlight++;
-      max = Math.max(max, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, n));
-      inFlight--;
-      return n * 10;
-    });
-    assert.deepEqual(out, [50, 10, 40, 20, 30]);
-    assert.equal(max, 2);
-  });
-
-  it("starts nothing new after a failure and rejects with it", async () => {
-    const started: number[] = [];
-    await assert.rejects(
-      mapLimit([1, 2, 3, 4], 1, async (n) => {
-        started.push(n);
-        if (n === 2) throw new Error("boom 2");
-        return n;
-      }),
-      /boom 2/,
-    );
-    assert.deepEqual(started, [1, 2]);
-  });
-
-  it("refuses a limit below 1", async () => {
-    await assert.rejects(
-      mapLimit([1], 0, async (n) => n),
-      /limit must be a whole number of 1 or more, got 0/,
-    );
   });
 });
 

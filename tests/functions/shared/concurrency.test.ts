@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { mapLimit } from "../../ops/concurrency";
+import { mapLimit } from "../../../functions/shared/concurrency";
 
-describe("ops mapLimit", () => {
+describe("mapLimit (functions/shared)", () => {
   it("keeps at most `limit` calls in flight and the results in input order", async () => {
     let inFlight = 0;
     let peak = 0;
@@ -33,7 +33,7 @@ describe("ops mapLimit", () => {
   it("refuses a limit below 1", async () => {
     await assert.rejects(
       mapLimit([1], 0, async (n) => n),
-      /limit must be an integer >= 1, got 0/,
+      /limit must be a whole number of 1 or more, got 0/,
     );
   });
 

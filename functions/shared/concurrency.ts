@@ -1,5 +1,10 @@
 /**
- * Runs async work over a list with at most `limit` in flight. On the first failure no new
+ * Bounded parallelism, for the snapshot's Athena queries and the CLI's per-machine AWS calls:
+ * enough in flight to finish in seconds, few enough not to meet a service's throttling head on.
+ */
+
+/**
+ * Runs async work over a list with at most `limit` in flight; results keep the input order. On the first failure no new
  * item starts and the returned promise rejects with that failure; items already running
  * finish on their own (their results are dropped).
  */
