@@ -4,6 +4,7 @@
  * message naming it and what it accepts.
  */
 import { DEFAULT_MAX_ACTIONS, DEFAULT_STALE_DAYS } from "../../ops/prunePlan";
+import { envInteger } from "../shared/env";
 
 /** Everything a janitor run needs besides its clients. */
 export interface JanitorConfig {
@@ -36,24 +37,6 @@ export class JanitorConfigurationError extends Error {
   }
 }
 
-function integer(
-  env: NodeJS.ProcessEnv,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[key];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new JanitorConfigurationError(
-      `${key} must be a whole number from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
-}
-
 /** Reads and validates the configuration from an environment. */
 export function loadJanitorConfig(env: NodeJS.ProcessEnv): JanitorConfig {
   const fleetName = env.FLEET_NAME?.trim();
@@ -70,8 +53,18 @@ export function loadJanitorConfig(env: NodeJS.ProcessEnv): JanitorConfig {
   return {
     fleetName,
     fleetTagKey: env.FLEET_TAG_KEY?.trim() || "HybridFleet",
-    staleDays: integer(env, "JANITOR_STALE_DAYS", DEFAULT_STALE_DAYS, 1, 3650),
-    maxActions: integer(env, "JANITOR_MAX_ACTIONS", DEFAULT_MAX_ACTIONS, 0, 10_000),
+    staleDays: envInteger(
+      env,
+      "JANITOR_STALE_DAYS",
+      { fallback: DEFAULT_STALE_DAYS, min: 1, max: 3650 },
+      JanitorConfigurationError,
+    ),
+    maxActions: envInteger(
+      env,
+      "JANITOR_MAX_ACTIONS",
+      { fallback: DEFAULT_MAX_ACTIONS, min: 0, max: 10_000 },
+      JanitorConfigurationError,
+    ),
     apply: apply === "true",
   };
 }

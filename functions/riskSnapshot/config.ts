@@ -11,6 +11,7 @@ import {
   type SeverityWeights,
 } from "../../risk/model";
 import { ConfigurationError } from "./errors";
+import { envInteger } from "../shared/env";
 
 /** Everything the snapshot needs besides its statements. */
 export interface SnapshotConfig {
@@ -65,24 +66,6 @@ function required(env: NodeJS.ProcessEnv, key: string): string {
     throw new ConfigurationError(`environment variable ${key} is required`);
   }
   return value.trim();
-}
-
-function integer(
-  env: NodeJS.ProcessEnv,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[key];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigurationError(
-      `${key} must be a whole number from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -143,12 +126,27 @@ export function loadSnapshotConfig(env: NodeJS.ProcessEnv): SnapshotConfig {
     workPrefix,
     ...(kms ? { reportKmsKeyArn: kms } : {}),
     fleet: required(env, "FLEET_NAME"),
-    staleDays: integer(env, "STALE_DAYS", DEFAULT_RISK_STALE_DAYS, 1, 365),
+    staleDays: envInteger(
+      env,
+      "STALE_DAYS",
+      { fallback: DEFAULT_RISK_STALE_DAYS, min: 1, max: 365 },
+      ConfigurationError,
+    ),
     weights: parseWeights(env.WEIGHTS),
     // Athena caps active DML queries per account and region (a service quota shared with
     // everything else in the account): keep the snapshot's share small.
-    queryConcurrency: integer(env, "QUERY_CONCURRENCY", 4, 1, 8),
-    queryBudgetSeconds: integer(env, "QUERY_BUDGET_SECONDS", 600, 10, 900),
+    queryConcurrency: envInteger(
+      env,
+      "QUERY_CONCURRENCY",
+      { fallback: 4, min: 1, max: 8 },
+      ConfigurationError,
+    ),
+    queryBudgetSeconds: envInteger(
+      env,
+      "QUERY_BUDGET_SECONDS",
+      { fallback: 600, min: 10, max: 900 },
+      ConfigurationError,
+    ),
     ...(env.ATHENA_ENDPOINT ? { athenaEndpoint: env.ATHENA_ENDPOINT } : {}),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
   };
