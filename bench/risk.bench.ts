@@ -69,6 +69,8 @@ interface SnapshotResult {
   readonly selectMs: Readonly<Record<string, number>>;
   readonly appendMs: number;
   readonly rssBeforeDuckdbBytes: number;
+  /** Peak RSS when the copy was done (the rest is the statements over the work table). */
+  readonly maxRssAfterPrepareBytes: number;
   readonly maxRssBytes: number;
   /** Bytes Athena would scan per statement (tables it reads × their size). */
   readonly athenaBytes: Readonly<Record<string, number>>;
@@ -138,6 +140,7 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
     let t = process.hrtime.bigint();
     const workRows = await engine.prepare(ctx);
     const prepareMs = ms(t);
+    const maxRssAfterPrepareBytes = process.resourceUsage().maxRSS * 1024;
     const workBytes = folderBytes(engine.workFolder);
     t = process.hrtime.bigint();
     await engine.appendHistory(ctx, NOW);
@@ -170,6 +173,7 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
       selectMs,
       appendMs,
       rssBeforeDuckdbBytes,
+      maxRssAfterPrepareBytes,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       athenaBytes,
     };
@@ -276,7 +280,8 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
   );
   console.log(
     `  snapshot peak RSS ${(r.maxRssBytes / MIB).toFixed(0)} MiB ` +
-      `(before DuckDB ${(r.rssBeforeDuckdbBytes / MIB).toFixed(0)} MiB)`,
+      `(before DuckDB ${(r.rssBeforeDuckdbBytes / MIB).toFixed(0)} MiB, ` +
+        `after prepare ${(r.maxRssAfterPrepareBytes / MIB).toFixed(0)} MiB)`,
   );
   console.log(
     `  Athena bytes scanned per machine per snapshot: ${(athenaTotal / n / 1024).toFixed(1)} KiB ` +

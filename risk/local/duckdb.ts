@@ -187,30 +187,39 @@ export class SyncDuckdb {
   }
 
   /**
-   * Points every partitioned JSON table at only the files whose name is in `names` (all of
-   * them again when undefined): the offline engine copies a large fleet into the work table
-   * a slice of machines at a time this way, because DuckDB keeps some state for every file a
-   * scan reads until the scan ends.
+   * Points every partitioned JSON table at only the files whose name ends, before `.json`, in
+   * a character of the glob class `lastChar` (`0123`, `!0-9a-f`; all files again when
+   * undefined). The offline engine copies a large fleet into the work table a slice of
+   * machines at a time this way, because DuckDB keeps some state for every file a scan reads
+   * until the scan ends. A class is a glob, so a slice costs no long list of paths.
    */
-  async restrictPartitionedTables(names: ReadonlySet<string> | undefined): Promise<void> {
-    for (const spec of this.partitionedJsonSpecs()) await this.defineJsonTable(spec, names);
+  async restrictPartitionedTables(lastChar: string | undefined): Promise<void> {
+    if (lastChar !== undefined && !/^!?[0-9a-z-]+$/.test(lastChar)) {
+      throw new Error(
+        `lastChar must be a glob character class like 0123 or !0-9a-f, not ${lastChar}`,
+      );
+    }
+    for (const spec of this.partitionedJsonSpecs()) await this.defineJsonTable(spec, lastChar);
   }
 
-  private async defineJsonTable(spec: GlueTableSpec, only?: ReadonlySet<string>): Promise<void> {
+  private async defineJsonTable(spec: GlueTableSpec, lastChar?: string): Promise<void> {
     const partitioned = spec.partitionKeys.length > 0;
     const folders = this.jsonFolders(spec);
     const excluded = new Set((this.options.exclude ?? []).map((f) => path.resolve(this.root, f)));
     // A folder without excluded files is read by glob (one short path however many machines);
-    // one with excluded files, or read for some machines only, by its remaining files, named.
+    // one with excluded files by its remaining files, named.
+    const glob = lastChar === undefined ? "*.json" : `*[${lastChar}].json`;
+    const inSlice =
+      lastChar === undefined
+        ? () => true
+        : (n: string) => new RegExp(`[${lastChar.replace(/^!/, "^")}]\\.json$`).test(n);
     const sources: string[] = [];
     for (const folder of folders) {
       if (!fs.existsSync(folder)) continue;
-      const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json"));
-      const kept = files.filter(
-        (n) => !excluded.has(path.resolve(folder, n)) && (only === undefined || only.has(n)),
-      );
+      const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json") && inSlice(n));
+      const kept = files.filter((n) => !excluded.has(path.resolve(folder, n)));
       if (kept.length === 0) continue;
-      if (kept.length === files.length) sources.push(sqlPath(path.join(folder, "*.json")));
+      if (kept.length === files.length) sources.push(sqlPath(path.join(folder, glob)));
       else sources.push(...kept.map((n) => sqlPath(path.join(folder, n))));
     }
     if (sources.length === 0) return this.emptyView(spec);

@@ -30,6 +30,22 @@ import type { SyncScan } from "./scan";
 /** The sync types the snapshot's statements read (and the scanner checks). */
 export const SNAPSHOT_SYNC_TYPES: readonly string[] = STAGED_SYNC_TYPES;
 
+const HEX = "0123456789abcdef";
+
+/**
+ * Glob classes of a file name's last character that split a fleet into about `slices` slices:
+ * the 16 hex digits a resource ID ends in, in groups, then every other character.
+ */
+export function sliceClasses(slices: number): string[] {
+  const groups = Math.max(1, Math.min(HEX.length, slices));
+  const out: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    const from = Math.floor((g * HEX.length) / groups);
+    out.push(HEX.slice(from, Math.floor(((g + 1) * HEX.length) / groups)));
+  }
+  return [...out, "!0-9a-f"];
+}
+
 /** Machines per slice when the offline engine copies a large fleet (see `prepare`). */
 export const DEFAULT_SLICE_MACHINES = 10_000;
 
@@ -139,7 +155,8 @@ export class LocalEngine {
    * rows copied.
    *
    * A fleet of more than `sliceMachines` machines is copied a slice of machines (files) at a
-   * time, each slice by the same INSERT, each appending its own Parquet file: DuckDB holds
+   * time, by the last character of the file name (`sliceClasses`), each slice by the same
+   * INSERT, each appending its own Parquet file: DuckDB holds
    * some state per file a scan reads until the scan ends, which would grow with the fleet.
    * The union of the slices is the copy of the whole: every row passes through unchanged but
    * the folded compliant items, and those only answer a type's earliest and latest capture
@@ -148,12 +165,12 @@ export class LocalEngine {
   async prepare(ctx: RiskSqlContext, sliceMachines = DEFAULT_SLICE_MACHINES): Promise<number> {
     const { prepare } = riskStatements(ctx);
     await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
-    const names = this.db.partitionedFileNames();
-    if (names.length <= sliceMachines) return this.db.insertInto(prepare);
+    const machines = this.db.partitionedFileNames().length;
+    if (machines <= sliceMachines) return this.db.insertInto(prepare);
     let rows = 0;
     try {
-      for (let at = 0; at < names.length; at += sliceMachines) {
-        await this.db.restrictPartitionedTables(new Set(names.slice(at, at + sliceMachines)));
+      for (const lastChar of sliceClasses(Math.ceil(machines / sliceMachines))) {
+        await this.db.restrictPartitionedTables(lastChar);
         rows += await this.db.insertInto(prepare);
       }
     } finally {

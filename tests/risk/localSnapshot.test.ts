@@ -15,6 +15,7 @@ import {
   SNAPSHOT_SYNC_TYPES,
   localSqlContext,
   openLocalEngine,
+  sliceClasses,
   snapshotTime,
 } from "../../risk/local/snapshot";
 import { SNAPSHOT_COLUMNS, type SnapshotQueryKey } from "../../risk/model";
@@ -80,9 +81,10 @@ describe("offline engine (the snapshot's work table)", function () {
       assert.equal(await staged.prepare(ctx), copied);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
       // Copied a slice of machines at a time (as a large fleet is), nothing changes either:
-      // 80 machines in slices of 7 is 12 INSERTs, each its own Parquet file.
+      // 80 machines in slices of about 7 is 12 groups of last hex digits and one slice for
+      // any other last character, 13 INSERTs, each its own Parquet file.
       await staged.prepare(ctx, 7);
-      assert.equal(fs.readdirSync(staged.workFolder).length, 12);
+      assert.equal(fs.readdirSync(staged.workFolder).length, 13);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
       // And the sync tables read every file again afterwards.
       assert.deepEqual(
@@ -115,6 +117,18 @@ describe("offline engine (the snapshot's work table)", function () {
       assert.ok(!used.get("aws_complianceitem")?.includes("documentversion"));
     } finally {
       engine.close();
+    }
+  });
+});
+
+describe("sliceClasses (the offline copy's slices)", () => {
+  it("splits the 16 hex digits into the groups asked, then every other last character", () => {
+    assert.deepEqual(sliceClasses(1), ["0123456789abcdef", "!0-9a-f"]);
+    assert.deepEqual(sliceClasses(5), ["012", "345", "678", "9ab", "cdef", "!0-9a-f"]);
+    assert.deepEqual(sliceClasses(40).length, 17);
+    // Every hex digit in exactly one group, whatever the count.
+    for (let n = 1; n <= 20; n++) {
+      assert.equal(sliceClasses(n).slice(0, -1).join(""), "0123456789abcdef", String(n));
     }
   });
 });
