@@ -281,7 +281,7 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
   console.log(
     `  snapshot peak RSS ${(r.maxRssBytes / MIB).toFixed(0)} MiB ` +
       `(before DuckDB ${(r.rssBeforeDuckdbBytes / MIB).toFixed(0)} MiB, ` +
-        `after prepare ${(r.maxRssAfterPrepareBytes / MIB).toFixed(0)} MiB)`,
+      `after prepare ${(r.maxRssAfterPrepareBytes / MIB).toFixed(0)} MiB)`,
   );
   console.log(
     `  Athena bytes scanned per machine per snapshot: ${(athenaTotal / n / 1024).toFixed(1)} KiB ` +
