@@ -32,7 +32,7 @@ import {
   SnapshotQueryKey,
   SnapshotStatements,
 } from "./model";
-import { prepareSnapshotSql, stagedReads, workTableSpec } from "./stage";
+import { prepareSnapshotParts, prepareSnapshotSql, stagedReads, workTableSpec } from "./stage";
 
 /** Default Glue table names of the register and the history. */
 export const RISK_TABLE_NAMES = {
@@ -852,6 +852,16 @@ export function riskStatements(
     selects,
     appendHistory: appendHistorySql(ctx, options),
   };
+}
+
+/**
+ * The snapshot's `prepare` as one `INSERT INTO` per sync table (risk/stage.ts
+ * `prepareSnapshotParts`): the rows they write together are `prepare`'s. The offline engine
+ * runs these; the function runs `prepare`, one Athena query.
+ */
+export function riskPrepareParts(ctx: RiskSqlContext): string[] {
+  checkRiskSqlContext(ctx);
+  return prepareSnapshotParts(ctx, riskTable(ctx, workTableName(ctx), "workTable"));
 }
 
 /**

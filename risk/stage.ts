@@ -133,19 +133,39 @@ function keptItems(ctx: SqlContext): string {
 ) i`;
 }
 
-/**
- * The `INSERT INTO <work table>` that copies what the snapshot reads (no `?`): one scan of
- * each sync table. Run after the work table's files are removed.
- */
-export function prepareSnapshotSql(ctx: SqlContext, workTable: string): string {
+/** The work table's INSERT header: `INSERT INTO <work table> (<columns>)`. */
+function workInsert(workTable: string): string {
+  return `INSERT INTO ${workTable} (${WORK_COLUMNS.join(", ")})`;
+}
+
+/** Each sync table's rows as work-table rows, one SELECT per staged table. */
+function stageSelects(ctx: SqlContext): string[] {
   const direct = { ...ctx, readFrom: undefined };
-  const selects = STAGED.map((s) =>
+  return STAGED.map((s) =>
     stageSelect(
       s,
       s.typeName === "AWS:ComplianceItem" ? keptItems(ctx) : table(direct, s.typeName),
     ),
   );
-  return `INSERT INTO ${workTable} (${WORK_COLUMNS.join(", ")})\n${selects.join("\nUNION ALL\n")}`;
+}
+
+/**
+ * The `INSERT INTO <work table>` that copies what the snapshot reads (no `?`): one scan of
+ * each sync table, the tables' SELECTs joined by `UNION ALL`, so Athena runs one query. Run
+ * after the work table's files are removed.
+ */
+export function prepareSnapshotSql(ctx: SqlContext, workTable: string): string {
+  return `${workInsert(workTable)}\n${stageSelects(ctx).join("\nUNION ALL\n")}`;
+}
+
+/**
+ * The same copy as one `INSERT INTO <work table>` per sync table: together they write exactly
+ * the rows of {@link prepareSnapshotSql}, whose `UNION ALL` branches they are. The offline
+ * engine runs these, because DuckDB keeps some state for every file a scan reads until its
+ * statement ends: one table per statement holds one table's files at a time, not all four.
+ */
+export function prepareSnapshotParts(ctx: SqlContext, workTable: string): string[] {
+  return stageSelects(ctx).map((select) => `${workInsert(workTable)}\n${select}`);
 }
 
 /**

@@ -165,61 +165,19 @@ export class SyncDuckdb {
     );
   }
 
-  /** The JSON tables partitioned like the sync's (one file per machine). */
-  private partitionedJsonSpecs(): GlueTableSpec[] {
-    return this.specs.filter(
-      (s) =>
-        s.partitionKeys.length > 0 &&
-        s.storageDescriptor.serDeInfo.serializationLibrary === OPENX_JSON_SERDE,
-    );
-  }
-
-  /** The file names (`<resource id>.json`) found in any partitioned JSON table, sorted. */
-  partitionedFileNames(): string[] {
-    const names = new Set<string>();
-    for (const spec of this.partitionedJsonSpecs()) {
-      for (const folder of this.jsonFolders(spec)) {
-        if (!fs.existsSync(folder)) continue;
-        for (const n of fs.readdirSync(folder)) if (n.endsWith(".json")) names.add(n);
-      }
-    }
-    return [...names].sort();
-  }
-
-  /**
-   * Points every partitioned JSON table at only the files whose name ends, before `.json`, in
-   * a character of the glob class `lastChar` (`0123`, `!0-9a-f`; all files again when
-   * undefined). The offline engine copies a large fleet into the work table a slice of
-   * machines at a time this way, because DuckDB keeps some state for every file a scan reads
-   * until the scan ends. A class is a glob, so a slice costs no long list of paths.
-   */
-  async restrictPartitionedTables(lastChar: string | undefined): Promise<void> {
-    if (lastChar !== undefined && !/^!?[0-9a-z-]+$/.test(lastChar)) {
-      throw new Error(
-        `lastChar must be a glob character class like 0123 or !0-9a-f, not ${lastChar}`,
-      );
-    }
-    for (const spec of this.partitionedJsonSpecs()) await this.defineJsonTable(spec, lastChar);
-  }
-
-  private async defineJsonTable(spec: GlueTableSpec, lastChar?: string): Promise<void> {
+  private async defineJsonTable(spec: GlueTableSpec): Promise<void> {
     const partitioned = spec.partitionKeys.length > 0;
     const folders = this.jsonFolders(spec);
     const excluded = new Set((this.options.exclude ?? []).map((f) => path.resolve(this.root, f)));
     // A folder without excluded files is read by glob (one short path however many machines);
     // one with excluded files by its remaining files, named.
-    const glob = lastChar === undefined ? "*.json" : `*[${lastChar}].json`;
-    const inSlice =
-      lastChar === undefined
-        ? () => true
-        : (n: string) => new RegExp(`[${lastChar.replace(/^!/, "^")}]\\.json$`).test(n);
     const sources: string[] = [];
     for (const folder of folders) {
       if (!fs.existsSync(folder)) continue;
-      const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json") && inSlice(n));
+      const files = fs.readdirSync(folder).filter((n) => n.endsWith(".json"));
       const kept = files.filter((n) => !excluded.has(path.resolve(folder, n)));
       if (kept.length === 0) continue;
-      if (kept.length === files.length) sources.push(sqlPath(path.join(folder, glob)));
+      if (kept.length === files.length) sources.push(sqlPath(path.join(folder, "*.json")));
       else sources.push(...kept.map((n) => sqlPath(path.join(folder, n))));
     }
     if (sources.length === 0) return this.emptyView(spec);

@@ -20,7 +20,13 @@ import {
 import { assembleSnapshot } from "../assemble";
 import { SNAPSHOT_COLUMNS, type RiskSnapshot, type SnapshotQueryKey } from "../model";
 import { registerFiles } from "../register";
-import { RISK_PREFIXES, RISK_TABLE_NAMES, riskGlueTableSpecs, riskStatements } from "../sql";
+import {
+  RISK_PREFIXES,
+  RISK_TABLE_NAMES,
+  riskGlueTableSpecs,
+  riskPrepareParts,
+  riskStatements,
+} from "../sql";
 import { STAGED_SYNC_TYPES } from "../stage";
 import type { RiskSqlContext } from "../sql";
 import type { StackRiskSettings } from "./config";
@@ -29,25 +35,6 @@ import type { SyncScan } from "./scan";
 
 /** The sync types the snapshot's statements read (and the scanner checks). */
 export const SNAPSHOT_SYNC_TYPES: readonly string[] = STAGED_SYNC_TYPES;
-
-const HEX = "0123456789abcdef";
-
-/**
- * Glob classes of a file name's last character that split a fleet into about `slices` slices:
- * the 16 hex digits a resource ID ends in, in groups, then every other character.
- */
-export function sliceClasses(slices: number): string[] {
-  const groups = Math.max(1, Math.min(HEX.length, slices));
-  const out: string[] = [];
-  for (let g = 0; g < groups; g++) {
-    const from = Math.floor((g * HEX.length) / groups);
-    out.push(HEX.slice(from, Math.floor(((g + 1) * HEX.length) / groups)));
-  }
-  return [...out, "!0-9a-f"];
-}
-
-/** Machines per slice when the offline engine copies a large fleet (see `prepare`). */
-export const DEFAULT_SLICE_MACHINES = 10_000;
 
 /** The stand-in bucket, database and sync prefix inside the scratch folder. */
 const BUCKET = "local";
@@ -131,6 +118,13 @@ export async function openLocalEngine(
     // Row order means nothing without ORDER BY, and keeping it costs memory and time. Past
     // its memory limit (DuckDB's default, 80% of RAM) DuckDB spills to the scratch folder.
     await db.exec("SET preserve_insertion_order = false");
+    // Freed memory goes back to the system only past DuckDB's allocator thresholds (128 MiB
+    // per thread, 512 MiB after a bulk free, by default), so each statement's peak sat on the
+    // last one's leftovers: 50,000 machines peaked at 846 MiB, 530 MiB with these (settings:
+    // https://duckdb.org/docs/stable/configuration/overview).
+    await db.exec("SET allocator_flush_threshold = '8MB'");
+    await db.exec("SET allocator_bulk_deallocation_flush_threshold = '8MB'");
+    await db.exec("SET allocator_background_threads = true");
     await db.exec(
       `SET temp_directory = '${path.join(scratch, "duckdb-spill").replace(/'/g, "''")}'`,
     );
@@ -151,31 +145,17 @@ export class LocalEngine {
 
   /**
    * The snapshot's first step, as the function runs it: empties the work table, then copies
-   * what the snapshot reads into it in one pass over the sync files (`prepare`). Returns the
-   * rows copied.
+   * what the snapshot reads into it in one pass over the sync files. Returns the rows copied.
    *
-   * A fleet of more than `sliceMachines` machines is copied a slice of machines (files) at a
-   * time, by the last character of the file name (`sliceClasses`), each slice by the same
-   * INSERT, each appending its own Parquet file: DuckDB holds
-   * some state per file a scan reads until the scan ends, which would grow with the fleet.
-   * The union of the slices is the copy of the whole: every row passes through unchanged but
-   * the folded compliant items, and those only answer a type's earliest and latest capture
-   * time per machine, which a row folded twice does not change.
+   * The function runs `prepare`, one INSERT whose `UNION ALL` reads the four sync tables;
+   * offline its branches run one after the other (`riskPrepareParts`), each appending its
+   * own Parquet file, because DuckDB keeps some state for every file a scan reads until the
+   * statement ends: this way it holds one table's files at a time, not all four.
    */
-  async prepare(ctx: RiskSqlContext, sliceMachines = DEFAULT_SLICE_MACHINES): Promise<number> {
-    const { prepare } = riskStatements(ctx);
+  async prepare(ctx: RiskSqlContext): Promise<number> {
     await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
-    const machines = this.db.partitionedFileNames().length;
-    if (machines <= sliceMachines) return this.db.insertInto(prepare);
     let rows = 0;
-    try {
-      for (const lastChar of sliceClasses(Math.ceil(machines / sliceMachines))) {
-        await this.db.restrictPartitionedTables(lastChar);
-        rows += await this.db.insertInto(prepare);
-      }
-    } finally {
-      await this.db.restrictPartitionedTables(undefined);
-    }
+    for (const part of riskPrepareParts(ctx)) rows += await this.db.insertInto(part);
     return rows;
   }
 

@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { tableNameFor } from "../../components/sync/complianceSync.sql";
 import { defaultRiskSettings } from "../../risk/local/config";
 import { sampleRiskConfig, writeSampleFleet } from "../../risk/local/sampleFleet";
 import { scanSyncFolder } from "../../risk/local/scan";
@@ -15,11 +16,10 @@ import {
   SNAPSHOT_SYNC_TYPES,
   localSqlContext,
   openLocalEngine,
-  sliceClasses,
   snapshotTime,
 } from "../../risk/local/snapshot";
 import { SNAPSHOT_COLUMNS, type SnapshotQueryKey } from "../../risk/model";
-import { riskStatements } from "../../risk/sql";
+import { riskPrepareParts, riskStatements } from "../../risk/sql";
 
 const NOW = new Date("2026-11-30T10:00:00Z");
 
@@ -80,11 +80,15 @@ describe("offline engine (the snapshot's work table)", function () {
       // A second prepare replaces the copy (the function empties the prefix first).
       assert.equal(await staged.prepare(ctx), copied);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
-      // Copied a slice of machines at a time (as a large fleet is), nothing changes either:
-      // 80 machines in slices of about 7 is 12 groups of last hex digits and one slice for
-      // any other last character, 13 INSERTs, each its own Parquet file.
-      await staged.prepare(ctx, 7);
-      assert.equal(fs.readdirSync(staged.workFolder).length, 13);
+      // Offline the copy is one INSERT per sync table (riskPrepareParts), one Parquet file
+      // each; the single INSERT the function runs writes exactly the same rows.
+      assert.equal(fs.readdirSync(staged.workFolder).length, 4);
+      const work = "SELECT * FROM risk_local.risk_snapshot_work ORDER BY ALL";
+      const fromParts = await staged.db.rows(work);
+      await staged.db.clearTable("risk_snapshot_work");
+      assert.equal(await staged.db.insertInto(riskStatements(ctx).prepare), copied);
+      assert.equal(fs.readdirSync(staged.workFolder).length, 1);
+      assert.deepEqual(await staged.db.rows(work), fromParts);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
       // And the sync tables read every file again afterwards.
       assert.deepEqual(
@@ -121,14 +125,20 @@ describe("offline engine (the snapshot's work table)", function () {
   });
 });
 
-describe("sliceClasses (the offline copy's slices)", () => {
-  it("splits the 16 hex digits into the groups asked, then every other last character", () => {
-    assert.deepEqual(sliceClasses(1), ["0123456789abcdef", "!0-9a-f"]);
-    assert.deepEqual(sliceClasses(5), ["012", "345", "678", "9ab", "cdef", "!0-9a-f"]);
-    assert.deepEqual(sliceClasses(40).length, 17);
-    // Every hex digit in exactly one group, whatever the count.
-    for (let n = 1; n <= 20; n++) {
-      assert.equal(sliceClasses(n).slice(0, -1).join(""), "0123456789abcdef", String(n));
+describe("riskPrepareParts (the offline copy, one INSERT per sync table)", () => {
+  it("are the branches of the function's one INSERT, under the same INSERT header", () => {
+    const ctx = localSqlContext(defaultRiskSettings(), undefined);
+    const { prepare } = riskStatements(ctx);
+    const parts = riskPrepareParts(ctx);
+    const [header] = prepare.split("\n");
+    assert.match(header, /^INSERT INTO risk_local\.risk_snapshot_work \(source, /);
+    assert.equal(parts.length, SNAPSHOT_SYNC_TYPES.length);
+    for (const part of parts) assert.equal(part.split("\n")[0], header);
+    const bodies = parts.map((p) => p.slice(header.length + 1));
+    assert.equal(prepare, `${header}\n${bodies.join("\nUNION ALL\n")}`);
+    for (const type of SNAPSHOT_SYNC_TYPES) {
+      const table = `risk_local.${tableNameFor(type)}`;
+      assert.equal(bodies.filter((b) => b.includes(table)).length, 1, table);
     }
   });
 });
