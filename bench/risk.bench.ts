@@ -5,7 +5,9 @@
  * - time: the snapshot's statements (the one-pass copy into the work table, every SELECT,
  *   and the history INSERT) as a ratio to a bare scan of the same files in the same run: one
  *   SELECT per sync table that reads every line with the columns the snapshot uses (target
- *   ≤ 1.5×). Absolute times are context only;
+ *   ≤ 1.5×). Wall time and CPU time (user + system, every thread) are both printed: on a
+ *   shared machine other work stretches wall time but hardly CPU time. Absolute times are
+ *   context only;
  * - memory: the parent writes each fleet once; the bare scan and the snapshot then run in
  *   two child processes, one after the other over the same files (in the page cache), each
  *   reporting its own peak resident set (`maxRSS`); the snapshot's is the figure (target
@@ -56,6 +58,8 @@ interface Fleet {
 /** What the bare-scan child reports. */
 interface BareResult {
   readonly bareScanMs: number;
+  /** CPU time of every thread of the process (DuckDB's included) during the scan. */
+  readonly bareScanCpuMs: number;
   readonly maxRssBytes: number;
 }
 
@@ -68,6 +72,9 @@ interface SnapshotResult {
   readonly workBytes: number;
   readonly selectMs: Readonly<Record<string, number>>;
   readonly appendMs: number;
+  /** CPU time of the copy, and of the whole snapshot (copy, SELECTs and INSERT). */
+  readonly prepareCpuMs: number;
+  readonly snapshotCpuMs: number;
   readonly rssBeforeDuckdbBytes: number;
   /** Peak RSS when the copy was done (the rest is the statements over the work table). */
   readonly maxRssAfterPrepareBytes: number;
@@ -80,6 +87,12 @@ const NOW = new Date("2026-11-30T10:00:00Z");
 
 function ms(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e6;
+}
+
+/** User + system CPU time of the process since `since` (every thread: DuckDB runs in-process). */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 /** The tables a statement reads, from its text. */
@@ -122,8 +135,13 @@ async function measureBareScan(fleet: Fleet): Promise<BareResult> {
         `SELECT count(*) AS n, ${cols.map((c) => `count("${c}")`).join(" + ")} AS v FROM ${ctx.database}.${table}`,
     );
     const t = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     for (const sql of bare) await engine.db.rows(sql);
-    return { bareScanMs: ms(t), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return {
+      bareScanMs: ms(t),
+      bareScanCpuMs: cpuMs(cpu),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
   } finally {
     engine.close();
     fs.rmSync(history, { recursive: true, force: true });
@@ -138,8 +156,10 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
   try {
     const statements = riskStatements(ctx);
     let t = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const workRows = await engine.prepare(ctx);
     const prepareMs = ms(t);
+    const prepareCpuMs = cpuMs(cpu);
     const maxRssAfterPrepareBytes = process.resourceUsage().maxRSS * 1024;
     const workBytes = folderBytes(engine.workFolder);
     t = process.hrtime.bigint();
@@ -151,6 +171,7 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
       await engine.db.rows(statements.selects[key], [snapshotTime(NOW)]);
       selectMs[key] = ms(t);
     }
+    const snapshotCpuMs = cpuMs(cpu);
     const athenaBytes: Record<string, number> = {};
     const bytesOf: Record<string, number> = {
       ...fleet.bytesByTable,
@@ -172,6 +193,8 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
       workBytes,
       selectMs,
       appendMs,
+      prepareCpuMs,
+      snapshotCpuMs,
       rssBeforeDuckdbBytes,
       maxRssAfterPrepareBytes,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -266,7 +289,7 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
   );
   console.log(
     `  bare scan of the 4 sync tables   ${(b.bareScanMs / 1000).toFixed(2)} s = 1.00 ` +
-      `(peak RSS ${(b.maxRssBytes / MIB).toFixed(0)} MiB)`,
+      `(CPU ${(b.bareScanCpuMs / 1000).toFixed(2)} s; peak RSS ${(b.maxRssBytes / MIB).toFixed(0)} MiB)`,
   );
   console.log(
     `    ${"prepare (work table)".padEnd(22)} ${x(r.prepareMs)} ` +
@@ -274,9 +297,14 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
   );
   for (const [key, t] of Object.entries(r.selectMs)) console.log(`    ${key.padEnd(22)} ${x(t)}`);
   console.log(`    ${"appendHistory".padEnd(22)} ${x(r.appendMs)}`);
+  const cpuX = (t: number) => `${(t / b.bareScanCpuMs).toFixed(2)} x`;
   console.log(
     `  snapshot total (prepare + 8 SELECTs + INSERT) ${x(snapshot)} bare scan ` +
       `(${(snapshot / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `  CPU time (all threads; steadier than wall time on a shared machine): snapshot ` +
+      `${cpuX(r.snapshotCpuMs)} bare scan, prepare ${cpuX(r.prepareCpuMs)}`,
   );
   console.log(
     `  snapshot peak RSS ${(r.maxRssBytes / MIB).toFixed(0)} MiB ` +

@@ -395,11 +395,23 @@ FROM scopes s
 JOIN machine_tags g ON s.kind = 'tag' AND g.tag_key = s.tag_key AND g.tag_value = s.match_value
 GROUP BY s.acceptance_id, g.accountid, g.region, g.resourceid`,
   );
+  // Which finding IDs each acceptance's pattern matches (whole ID): the regular expression
+  // runs once per distinct ID of the control, not once per finding, since a fleet repeats the
+  // same IDs (KB numbers, CIS rules) on every machine, and a pattern that is a column is
+  // compiled for every row it is tried on (50,000 machines: 2.5 s of each statement's 9 s).
+  add(
+    "pattern_hits",
+    ["findings", "acceptance_rules"],
+    `SELECT a.id AS acceptance_id, i.finding_id
+FROM (SELECT DISTINCT control, finding_id FROM findings) i
+JOIN acceptance_rules a ON a.control = i.control
+WHERE regexp_like(i.finding_id, '^(?:' || a.finding_pattern || ')$')`,
+  );
   // Acceptance × finding pairs: same control (never a mandated one), the pattern matches the
   // whole finding ID, and the machine is in scope.
   add(
     "matches",
-    ["findings", "acceptance_rules", "name_hits", "tag_hits"],
+    ["findings", "acceptance_rules", "pattern_hits", "name_hits", "tag_hits"],
     `SELECT
   f.accountid,
   f.region,
@@ -410,10 +422,10 @@ GROUP BY s.acceptance_id, g.accountid, g.region, g.resourceid`,
   a.expired
 FROM findings f
 JOIN acceptance_rules a ON a.control = f.control
+JOIN pattern_hits h ON h.acceptance_id = a.id AND h.finding_id = f.finding_id
 LEFT JOIN name_hits n ON n.acceptance_id = a.id AND ${sameMachine("n", "f")}
 LEFT JOIN tag_hits g ON g.acceptance_id = a.id AND ${sameMachine("g", "f")}
 WHERE NOT f.mandatory
-  AND regexp_like(f.finding_id, '^(?:' || a.finding_pattern || ')$')
   AND (a.names = 0 OR n.acceptance_id IS NOT NULL)
   AND a.tags = coalesce(g.tags, 0)`,
   );

@@ -30,6 +30,10 @@ import type { GlueTableSpec } from "../../components/sync/complianceSync.sql";
  */
 const FROM_ISO8601_TIMESTAMP = `CREATE MACRO from_iso8601_timestamp(s) AS CASE
   WHEN s IS NULL THEN NULL
+  -- Seconds present, or a date alone (what SSM writes): cast as it is. The risk statements
+  -- parse every capture time, so the rewrite below is kept for the rare time without seconds.
+  WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?)?')
+    THEN CAST(s AS TIMESTAMP WITH TIME ZONE)
   WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?')
     -- DuckDB's cast needs the seconds that ISO 8601 lets a time leave out.
     THEN CAST(regexp_replace(s, '^(.{10}T[0-9]{2}:[0-9]{2})(Z|[+-]|$)', '\\1:00\\2') AS TIMESTAMP WITH TIME ZONE)

@@ -30,6 +30,8 @@ describe("SyncDuckdb (Trino semantics in DuckDB)", () => {
     ["2026-03-01T10:00:00.250Z", T + 0.25],
     ["2026-03-01T20:00:00+10:00", T],
     ["2026-03-01T10:00Z", T],
+    ["2026-03-01T20:00+10:00", T],
+    ["2026-03-01T10:00", T],
     ["2026-03-01", T - 10 * 3600],
   ] as const) {
     it(`from_iso8601_timestamp reads ISO 8601 ${iso}`, async () => {
