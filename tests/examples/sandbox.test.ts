@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock inputs are untyped property bags */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -52,6 +53,21 @@ function amiParameter(args: pulumi.runtime.MockCallArgs): Record<string, any> | 
 function topLevel(): RecordedResource[] {
   return allResources().filter((r) => r.parent === undefined || !r.parent.startsWith(STACK_PREFIX));
 }
+
+describe("examples/sandbox/package.json", () => {
+  it("depends on this package by path and on the same Pulumi ranges as the package", () => {
+    const read = (dir: string) =>
+      JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    const root = read(path.join(EXAMPLE, "..", ".."));
+    const example = read(EXAMPLE);
+    assert.deepEqual(example.dependencies, {
+      "@pulumi/aws": root.peerDependencies["@pulumi/aws"],
+      "@pulumi/awsx": root.devDependencies["@pulumi/awsx"],
+      "@pulumi/pulumi": root.peerDependencies["@pulumi/pulumi"],
+      [root.name]: "file:../..",
+    });
+  });
+});
 
 describe("examples/sandbox under Pulumi mocks", () => {
   let program: typeof import("../../examples/sandbox/index");
