@@ -132,6 +132,8 @@ export const activationUrl = fleet.activationApi.activationUrl;
 export const dashboardUrl = fleet.riskDashboard?.dashboardUrl;
 /** Where the hourly risk snapshot writes the HTML report (`s3://…/risk-reports/latest.html`). */
 export const reportUrl = fleet.riskView?.reportUrl;
+/** The scheduled risk snapshot function: invoke it to get a report without waiting the hour. */
+export const riskFunctionName = fleet.riskView?.functionName;
 /** Bucket of association command output: empty it before `pulumi destroy`. */
 export const associationOutputBucket = fleet.complianceControls.outputBucketName;
 /** Bucket of the synced compliance data (kept on destroy; delete it yourself). */

@@ -216,6 +216,7 @@ describe("examples/sandbox under Pulumi mocks", () => {
       await unwrap(program.reportUrl),
       "s3://sandbox-sync-data/risk-reports/latest.html",
     );
+    assert.equal(await unwrap(program.riskFunctionName), "sandbox-risk-snapshot");
     assert.equal(await unwrap(program.vpcId), "sandbox-vpc-id");
   });
 });
