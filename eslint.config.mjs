@@ -28,6 +28,19 @@ export default tseslint.config(
     },
   },
   {
+    // Examples carry their own tsconfig.json for `pulumi up` in their folder, where the package
+    // resolves from their node_modules; linted here, they take the root's (which maps the
+    // package name to its sources), so the type-aware Pulumi rules see real Output types.
+    files: ["examples/**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: ["./tsconfig.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     // Plain CommonJS helpers loaded by tools (mocha's reporter) before TypeScript is set up.
     files: ["**/*.js"],
     rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -92,14 +92,28 @@ function fakeArn(type: string, name: string): string {
 }
 
 /**
+ * What a test adds to the mocks for resources and functions the components do not use (e.g.
+ * a remote component's outputs, an SSM parameter lookup). Each returns undefined to fall
+ * through to the defaults.
+ */
+export interface ExtraMocks {
+  /** Extra state for a registered resource, merged over the default state. */
+  readonly state?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+  /** The answer to a provider function call the defaults do not know. */
+  readonly call?: (args: pulumi.runtime.MockCallArgs) => Record<string, any> | undefined;
+}
+
+/**
  * Installs Pulumi mocks (clearing what was recorded before) that record every resource and answer the few provider functions
- * the components call (caller identity, region, partition). Any other function call throws,
- * so a component that starts depending on a new lookup fails loudly in tests.
+ * the components call (caller identity, region, partition). Any other function call throws
+ * unless `extra.call` answers it, so a component that starts depending on a new lookup fails
+ * loudly in tests.
  */
 export function installMocks(
   config: Record<string, string> = {},
   project = "ssm-hybrid-fleet",
   stack = "dev",
+  extra: ExtraMocks = {},
 ): void {
   REGION = config["aws:region"] ?? "ap-southeast-2";
   // A fresh mock runtime starts a fresh recording: suites must not see each other's resources.
@@ -138,6 +152,7 @@ export function installMocks(
         }
         // Stand-in for provider autonaming (which does not run under mocks): the logical name.
         if (args.custom !== false && state.name === undefined) state.name = args.name;
+        Object.assign(state, extra.state?.(args));
         return { id, state };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -158,8 +173,11 @@ export function installMocks(
             };
           case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-          default:
-            throw new Error(`unmocked provider function ${args.token}`);
+          default: {
+            const answer = extra.call?.(args);
+            if (answer === undefined) throw new Error(`unmocked provider function ${args.token}`);
+            return answer;
+          }
         }
       },
     },
