@@ -56,6 +56,9 @@ export function demoStack(now: Date): DemoStack {
       },
     },
     cis: { schedule: "rate(7 days)", severity: "MEDIUM" },
+    // No other inventory association in this (simulated) account: say so, which silences the
+    // component's warning about two inventory associations.
+    inventory: { enabled: true },
   };
   const expiresAt = new Date(now.getTime() + ACCEPTANCE_DAYS * 86_400_000);
   const config = {
@@ -65,6 +68,8 @@ export function demoStack(now: Date): DemoStack {
     "ssm-hybrid-fleet:defaultMode": "report",
     "ssm-hybrid-fleet:controls": controls,
     "ssm-hybrid-fleet:risk": {
+      // Every machine in the report's and the table's list (npm start boots at most 200).
+      topMachines: 200,
       acceptances: [
         {
           id: "erp-openssl",

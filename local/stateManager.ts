@@ -6,8 +6,8 @@
  * protocol (DescribeInstanceInformation, ListTagsForResource), so the contract tested is the
  * one the real service would see: activation tags → association targets.
  *
- * Simulated, and why: schedules (every association runs once per call, as at its next
- * interval), maxConcurrency/maxErrors (one node at a time per association, no rate cap: the
+ * Simulated, and why: schedules (an association runs on a node when the node newly matches
+ * its targets, see {@link StateManager.apply}, never again on a schedule), maxConcurrency/maxErrors (one node at a time per association, no rate cap: the
  * demo's fleet is small), and the document itself, which the caller's `run` executes.
  */
 import {
@@ -97,51 +97,71 @@ export async function listTargets(ssm: SSMClient): Promise<AssociationTarget[]> 
   return out;
 }
 
-/**
- * Runs every association on every node its targets match (nodes in parallel, each node's
- * associations in declaration order) and reports each association's own compliance.
- */
-export async function runAssociations(
+/** A simulated State Manager over a fixed set of associations. */
+export interface StateManager {
+  /**
+   * Runs every association on every node its targets match that it has not run on yet (nodes in
+   * parallel, each node's associations in declaration order), and reports each node's
+   * association compliance. State Manager applies an association when it is created and when a
+   * node newly matches its dynamic (tag) targets; then on its schedule, which is not simulated:
+   * "For dynamic targets … State Manager … applies the configuration when new managed nodes are
+   * added to the group" (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateAssociation.html).
+   */
+  apply(): Promise<AssociationRun[]>;
+}
+
+/** A State Manager acting on the nodes behind `ssm`. */
+export function createStateManager(
   ssm: SSMClient,
   associations: readonly AssociationSpec[],
   run: DocumentRunner,
   now: () => Date = () => new Date(),
-): Promise<AssociationRun[]> {
-  const targets = await listTargets(ssm);
-  const perNode = await Promise.all(
-    targets.map(async (target) => {
-      const runs: AssociationRun[] = [];
-      for (const a of associations.filter((x) => targetsMatch(x.targets, target.tags))) {
-        const exitCode = await run(a, target);
-        runs.push({
-          association: a.name,
-          documentName: a.documentName,
-          instanceId: target.instanceId,
-          name: target.name,
-          exitCode,
-        });
-      }
-      if (runs.length > 0) {
-        await ssm.send(
-          new PutComplianceItemsCommand({
-            ResourceId: target.instanceId,
-            ResourceType: "ManagedInstance",
-            ComplianceType: "Association",
-            ExecutionSummary: { ExecutionTime: now(), ExecutionType: "Command" },
-            UploadType: "COMPLETE",
-            Items: runs.map((r) => ({
-              Id: r.association,
-              Title: r.documentName,
-              Severity: (associations.find((a) => a.name === r.association)?.complianceSeverity ??
-                "UNSPECIFIED") as "UNSPECIFIED",
-              Status: r.exitCode === 0 ? "COMPLIANT" : "NON_COMPLIANT",
-              Details: { DocumentName: r.documentName },
-            })),
-          }),
-        );
-      }
-      return runs;
-    }),
-  );
-  return perNode.flat();
+): StateManager {
+  /** `<association>\n<instanceId>` → exit code of its last run. */
+  const ran = new Map<string, number>();
+  const key = (a: AssociationSpec, id: string) => `${a.name}\n${id}`;
+  return {
+    async apply() {
+      const targets = await listTargets(ssm);
+      const perNode = await Promise.all(
+        targets.map(async (target) => {
+          const matching = associations.filter((x) => targetsMatch(x.targets, target.tags));
+          const runs: AssociationRun[] = [];
+          for (const a of matching.filter((x) => !ran.has(key(x, target.instanceId)))) {
+            const exitCode = await run(a, target);
+            ran.set(key(a, target.instanceId), exitCode);
+            runs.push({
+              association: a.name,
+              documentName: a.documentName,
+              instanceId: target.instanceId,
+              name: target.name,
+              exitCode,
+            });
+          }
+          const applied = matching.filter((a) => ran.has(key(a, target.instanceId)));
+          if (runs.length > 0) {
+            // syncCompliance AUTO: State Manager reports the node's associations itself.
+            await ssm.send(
+              new PutComplianceItemsCommand({
+                ResourceId: target.instanceId,
+                ResourceType: "ManagedInstance",
+                ComplianceType: "Association",
+                ExecutionSummary: { ExecutionTime: now(), ExecutionType: "Command" },
+                UploadType: "COMPLETE",
+                Items: applied.map((a) => ({
+                  Id: a.name,
+                  Title: a.documentName,
+                  Severity: (a.complianceSeverity ?? "UNSPECIFIED") as "UNSPECIFIED",
+                  Status: ran.get(key(a, target.instanceId)) === 0 ? "COMPLIANT" : "NON_COMPLIANT",
+                  Details: { DocumentName: a.documentName },
+                })),
+              }),
+            );
+          }
+          return runs;
+        }),
+      );
+      return perNode.flat();
+    },
+  };
 }
