@@ -39,7 +39,12 @@ export interface DocumentRunnerContext {
   readonly now: () => Date;
 }
 
-function sh(script: string, cwd: string, env: Record<string, string>, log: string): Promise<number> {
+function sh(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  log: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const out = fs.openSync(log, "a");
     const child = spawn("sh", [script], { cwd, env, stdio: ["ignore", out, out] });
@@ -68,7 +73,13 @@ export function documentRunner(ctx: DocumentRunnerContext): DocumentRunner {
     if (!machine) throw new Error(`no simulated machine behind ${target.instanceId}`);
     const { sandbox } = machine;
     if (association.documentName === PATCH_DOCUMENT) {
-      return runPatchBaseline(ctx.ssm, sandbox, target.instanceId, association.parameters, ctx.now());
+      return runPatchBaseline(
+        ctx.ssm,
+        sandbox,
+        target.instanceId,
+        association.parameters,
+        ctx.now(),
+      );
     }
     if (association.documentName === INVENTORY_DOCUMENT) return 0;
     const doc = fleetDocs[association.documentName];
@@ -82,7 +93,13 @@ export function documentRunner(ctx: DocumentRunnerContext): DocumentRunner {
     fs.mkdirSync(dir, { recursive: true });
     const script = path.join(dir, "_script.sh");
     fs.writeFileSync(script, substitute(doc, stepScript(doc, "Linux"), parameters));
-    const env = stepEnvironment(sandbox, target.instanceId, ctx.region, ctx.ssmEndpoint, ctx.s3Root);
+    const env = stepEnvironment(
+      sandbox,
+      target.instanceId,
+      ctx.region,
+      ctx.ssmEndpoint,
+      ctx.s3Root,
+    );
     return sh(script, dir, env, path.join(sandbox.root, "associations.log"));
   };
 }

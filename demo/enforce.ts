@@ -54,7 +54,18 @@ export function setModeEnforce(
   region: string,
 ): Promise<CliRun> {
   return runHybridFleet(
-    ["--fleet", fleet, "--region", region, "mode", "set", "enforce", "--tag", `${key}=${value}`, "--yes"],
+    [
+      "--fleet",
+      fleet,
+      "--region",
+      region,
+      "mode",
+      "set",
+      "enforce",
+      "--tag",
+      `${key}=${value}`,
+      "--yes",
+    ],
     {
       AWS_ENDPOINT_URL_SSM: ssmEndpoint,
       // Every node is hybrid (mi-): EC2 is never called; a closed port makes a stray call fail.

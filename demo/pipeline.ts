@@ -109,8 +109,9 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     if (typeof args[0] === "string" && args[0].startsWith('{"level":')) return;
     consoleLog(...args);
   };
-  const api = await timed("1. Starting the activation API (real handler, lease table, fake SSM)", () =>
-    startDemoApi(stack, clock()),
+  const api = await timed(
+    "1. Starting the activation API (real handler, lease table, fake SSM)",
+    () => startDemoApi(stack, clock()),
   );
   const ssm = new SSMClient({
     region: stack.region,
@@ -121,7 +122,11 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     const plan = fleetPlan(options.machines, stack.environment);
     const machines = await timed(
       `2. Booting ${plan.length} machines: register.sh in each machine's sandbox`,
-      () => bootMachines(api, plan.map((m) => createMachineSandbox(dirs.machines, m))),
+      () =>
+        bootMachines(
+          api,
+          plan.map((m) => createMachineSandbox(dirs.machines, m)),
+        ),
     );
     const runner = documentRunner({
       ssm,
@@ -135,8 +140,9 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     const stateManager = createStateManager(ssm, associations, runner, clock);
     const order = new Map(machines.map((m) => [m.node.InstanceId, m.sandbox.machine.index]));
     const round = async (label: string, reportName: string): Promise<ComplianceRound> => {
-      const runs = await timed(`${label}3. State Manager: associations apply to newly matching nodes`, () =>
-        stateManager.apply(),
+      const runs = await timed(
+        `${label}3. State Manager: associations apply to newly matching nodes`,
+        () => stateManager.apply(),
       );
       const syncFiles = await timed(`${label}4. Resource Data Sync to ${dirs.sync}`, () =>
         runResourceDataSync(

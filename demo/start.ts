@@ -80,7 +80,10 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<nu
   const started = Date.now();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hybrid-fleet-demo-"));
   try {
-    if (!options.quiet) io.stdout(`A local fleet of ${options.machines} machines, end to end (working folder ${workDir})`);
+    if (!options.quiet)
+      io.stdout(
+        `A local fleet of ${options.machines} machines, end to end (working folder ${workDir})`,
+      );
     const result = await runDemo({
       machines: options.machines,
       workDir,

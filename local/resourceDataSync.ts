@@ -184,7 +184,13 @@ export async function runResourceDataSync(
     const files = nodeFiles(node, tags, await complianceItems(ssm, id), captureTime);
     for (const [type, body] of files) {
       if (body === "") continue;
-      const dir = syncTypeDir(target.root, target.prefix ?? "", type, target.accountId, target.region);
+      const dir = syncTypeDir(
+        target.root,
+        target.prefix ?? "",
+        type,
+        target.accountId,
+        target.region,
+      );
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, `${id}.json`), body);
       written[type] = (written[type] ?? 0) + 1;

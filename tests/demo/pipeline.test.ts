@@ -75,7 +75,10 @@ describe("npm start pipeline, end to end (5 machines)", function () {
     });
     // The EC2 machine proved itself with the signed document: its activation says so.
     const ec2 = nodeNamed(EC2_INSTANCE_ID);
-    assert.equal(result.machines.find((m) => m.node.InstanceId === ec2.InstanceId)?.sandbox.machine.kind, "ec2");
+    assert.equal(
+      result.machines.find((m) => m.node.InstanceId === ec2.InstanceId)?.sandbox.machine.kind,
+      "ec2",
+    );
   });
 
   it("declares the stack's six associations and applies them per mode", () => {
@@ -161,7 +164,13 @@ describe("npm start pipeline, end to end (5 machines)", function () {
   it("scores the risk before enforcement: 46, 11 open, erp-01's openssl accepted", () => {
     const t = result.before.snapshot.totals;
     assert.deepEqual(
-      { score: t.score, open: t.open, accepted: t.accepted, machines: t.machines, report: t.reportMachines },
+      {
+        score: t.score,
+        open: t.open,
+        accepted: t.accepted,
+        machines: t.machines,
+        report: t.reportMachines,
+      },
       { score: 46, open: 11, accepted: 1, machines: 5, report: 5 },
     );
     const byControl = Object.fromEntries(
@@ -176,7 +185,10 @@ describe("npm start pipeline, end to end (5 machines)", function () {
     assert.equal(result.modeSet.code, 0, result.modeSet.stderr);
     assert.match(result.modeSet.stdout, /3 changed, 0 unchanged, 0 failed/);
     const modes = Object.fromEntries(
-      result.after.nodes.map((n) => [n.Name, n.Tags?.find((t) => t.Key === "ComplianceMode")?.Value]),
+      result.after.nodes.map((n) => [
+        n.Name,
+        n.Tags?.find((t) => t.Key === "ComplianceMode")?.Value,
+      ]),
     );
     assert.deepEqual(modes, {
       [EC2_INSTANCE_ID]: "enforce",
@@ -192,7 +204,11 @@ describe("npm start pipeline, end to end (5 machines)", function () {
     );
     const antivirus = result.after.snapshot.controls.find((c) => c.control === "antivirus");
     assert.deepEqual(
-      { mandatory: antivirus?.mandatory, compliant: antivirus?.compliant, machines: antivirus?.machines },
+      {
+        mandatory: antivirus?.mandatory,
+        compliant: antivirus?.compliant,
+        machines: antivirus?.machines,
+      },
       { mandatory: true, compliant: 5, machines: 5 },
     );
     const acceptance = result.after.snapshot.acceptances.find((a) => a.id === "erp-openssl");
