@@ -56,7 +56,7 @@ function print(result: DemoResult, options: DemoOptions, reports: string[], io: 
   out(`Report after:  ${reports[1]}`);
   if (!options.quiet) {
     const steps = Object.entries(result.timings).map(
-      ([step, ms]) => `${step.replace(/:.*| \(.*/, "")} ${(ms / 1000).toFixed(1)} s`,
+      ([step, ms]) => `${step.replace(/:.*| \(.*| to .*/, "")} ${(ms / 1000).toFixed(1)} s`,
     );
     out(`Time per step: ${steps.join("; ")}`);
   }
