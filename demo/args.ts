@@ -23,6 +23,7 @@ export class DemoUsageError extends Error {
 /** Most machines `--machines` takes: each is a few processes on this host. */
 export const MAX_MACHINES = 200;
 
+/** What `npm start -- --help` prints (and a bad flag, after the error). */
 export const DEMO_USAGE = `usage: npm start [-- --machines N] [--keep] [--quiet] [--help]
 
   --machines N   machines to boot (1-${MAX_MACHINES}; default 20): one EC2 instance, the rest on-premises
