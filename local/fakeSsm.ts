@@ -33,7 +33,9 @@ export const FAKE_SSM_OPERATIONS = [
   "DescribeActivations",
   "DescribeInstanceInformation",
   "ListCommandInvocations",
+  "ListComplianceItems",
   "ListTagsForResource",
+  "PutComplianceItems",
   "RemoveTagsFromResource",
   "SendCommand",
 ] as const;
@@ -115,6 +117,29 @@ export interface FakeCommand {
   readonly MaxErrors: string;
   readonly Comment?: string;
   readonly RequestedDateTime: Date;
+}
+
+/**
+ * What PutComplianceItems stored for one resource and compliance type: each call replaces the
+ * previous items of that type on that resource (aws-facts: "Each call replaces that type's
+ * items on that resource").
+ */
+export interface FakeComplianceRecord {
+  readonly ResourceId: string;
+  readonly ResourceType: string;
+  readonly ComplianceType: string;
+  readonly ExecutionSummary: {
+    readonly ExecutionTime: Date;
+    readonly ExecutionId?: string;
+    readonly ExecutionType?: string;
+  };
+  readonly Items: readonly {
+    readonly Id: string;
+    readonly Title?: string;
+    readonly Severity: string;
+    readonly Status: string;
+    readonly Details?: Readonly<Record<string, string>>;
+  }[];
 }
 
 /** Error injection for throttling; both knobs may be combined. */
@@ -210,6 +235,8 @@ export interface FakeSsm {
   readonly requests: readonly FakeSsmRequest[];
   /** Every command SendCommand accepted, oldest first. */
   readonly commands: readonly FakeCommand[];
+  /** What PutComplianceItems holds now: one record per resource and compliance type. */
+  readonly compliance: readonly FakeComplianceRecord[];
   /** Script (or, with undefined, unscript) how an instance answers commands sent from now on. */
   setCommandOutcome(instanceId: string, outcome: FakeCommandOutcome | undefined): void;
   /** Counters since start or the last reset. */
@@ -273,6 +300,11 @@ const INSTANCE_ID_TEXT = "(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)";
 const DOCUMENT_ARN = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
+// PutComplianceItems shapes (botocore ssm/2014-11-06: ComplianceTypeName, ComplianceSeverity, …).
+const COMPLIANCE_TYPE = /^([A-Za-z0-9_\-]\w+|Custom:[a-zA-Z0-9_\-]\w+)$/;
+const COMPLIANCE_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"];
+const COMPLIANCE_STATUSES = ["COMPLIANT", "NON_COMPLIANT"];
+const MAX_COMPLIANCE_ITEMS = 10_000;
 const COMMAND_FILTER_KEYS = [
   "InvokedAfter",
   "InvokedBefore",
@@ -737,6 +769,8 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
   const outcomes = new Map(Object.entries(options.commandOutcomes ?? {}));
   const defaultOutcome: FakeCommandOutcome = options.defaultCommandOutcome ?? { status: "Success" };
   const commands: Array<{ command: FakeCommand; invocations: ScheduledInvocation[] }> = [];
+  /** `<resourceId>\n<complianceType>` → what the last PutComplianceItems of that pair sent. */
+  const compliance = new Map<string, FakeComplianceRecord>();
 
   const isThrottled = (operation: string): boolean => {
     if (!throttle) return false;
@@ -993,6 +1027,172 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
       const keys = (asArray(input.TagKeys, "tagKeys") ?? []).map(String);
       instance.Tags = (instance.Tags ?? []).filter((t) => !keys.includes(t.Key ?? ""));
       return {};
+    },
+
+    PutComplianceItems(input) {
+      const errors = new ConstraintErrors();
+      const resourceId = asString(input.ResourceId, "resourceId");
+      const resourceType = asString(input.ResourceType, "resourceType");
+      const complianceType = asString(input.ComplianceType, "complianceType");
+      if (resourceId === undefined) errors.add(undefined, "resourceId", "Member must not be null");
+      errors.length(resourceId, "resourceId", 1, 100);
+      if (resourceType === undefined)
+        errors.add(undefined, "resourceType", "Member must not be null");
+      errors.length(resourceType, "resourceType", 1, 50);
+      if (complianceType === undefined)
+        errors.add(undefined, "complianceType", "Member must not be null");
+      else if (!COMPLIANCE_TYPE.test(complianceType)) {
+        errors.add(
+          complianceType,
+          "complianceType",
+          `Member must satisfy regular expression pattern: ${COMPLIANCE_TYPE.source}`,
+        );
+      }
+      const summary = asRecord(input.ExecutionSummary);
+      if (input.ExecutionSummary === undefined)
+        errors.add(undefined, "executionSummary", "Member must not be null");
+      const executionTime = parseTimestamp(summary.ExecutionTime);
+      if (input.ExecutionSummary !== undefined && executionTime === undefined)
+        errors.add(undefined, "executionSummary.executionTime", "Member must not be null");
+      const rawItems = asArray(input.Items, "items");
+      if (rawItems === undefined) errors.add(undefined, "items", "Member must not be null");
+      else if (rawItems.length > MAX_COMPLIANCE_ITEMS) {
+        errors.add(
+          `[${rawItems.length} items]`,
+          "items",
+          `Member must have length less than or equal to ${MAX_COMPLIANCE_ITEMS}`,
+        );
+      }
+      const items = (rawItems ?? []).map((raw, i) => {
+        const item = asRecord(raw);
+        const at = `items.${i + 1}.member`;
+        const id = asString(item.Id, `${at}.id`);
+        const title = asString(item.Title, `${at}.title`);
+        const severity = asString(item.Severity, `${at}.severity`);
+        const status = asString(item.Status, `${at}.status`);
+        errors.length(id, `${at}.id`, 0, 100);
+        errors.length(title, `${at}.title`, 0, 500);
+        if (severity === undefined || !COMPLIANCE_SEVERITIES.includes(severity)) {
+          errors.add(
+            severity,
+            `${at}.severity`,
+            `Member must satisfy enum value set: [${COMPLIANCE_SEVERITIES.join(", ")}]`,
+          );
+        }
+        if (status !== undefined && !COMPLIANCE_STATUSES.includes(status)) {
+          errors.add(
+            status,
+            `${at}.status`,
+            `Member must satisfy enum value set: [${COMPLIANCE_STATUSES.join(", ")}]`,
+          );
+        }
+        const details = Object.fromEntries(
+          Object.entries(asRecord(item.Details)).map(([k, v]) => [k, String(v)]),
+        );
+        return {
+          Id: id ?? "",
+          ...(title === undefined ? {} : { Title: title }),
+          Severity: severity ?? "UNSPECIFIED",
+          Status: status ?? "COMPLIANT",
+          Details: details,
+        };
+      });
+      const uploadType = asString(input.UploadType, "uploadType");
+      if (uploadType !== undefined && uploadType !== "COMPLETE" && uploadType !== "PARTIAL") {
+        errors.add(
+          uploadType,
+          "uploadType",
+          "Member must satisfy enum value set: [COMPLETE, PARTIAL]",
+        );
+      }
+      errors.throwIfAny();
+      // UNVERIFIED wording; SSM refuses compliance for a managed node it does not know.
+      if (resourceType === "ManagedInstance" && !instances.has(resourceId!)) {
+        throw new SsmError(
+          "InvalidResourceId",
+          `The resource ID ${resourceId} isn't valid. Verify that you entered the correct ID and try again.`,
+        );
+      }
+      const key = `${resourceId}\n${complianceType}`;
+      const previous = compliance.get(key);
+      // PARTIAL updates only the items it names; COMPLETE (the default) replaces the type's set.
+      const kept =
+        uploadType === "PARTIAL" && previous
+          ? previous.Items.filter((old) => !items.some((n) => n.Id === old.Id))
+          : [];
+      compliance.set(key, {
+        ResourceId: resourceId!,
+        ResourceType: resourceType!,
+        ComplianceType: complianceType!,
+        ExecutionSummary: {
+          ExecutionTime: executionTime!,
+          ...(typeof summary.ExecutionId === "string" ? { ExecutionId: summary.ExecutionId } : {}),
+          ...(typeof summary.ExecutionType === "string"
+            ? { ExecutionType: summary.ExecutionType }
+            : {}),
+        },
+        Items: [...kept, ...items],
+      });
+      return {};
+    },
+
+    ListComplianceItems(input) {
+      const errors = new ConstraintErrors();
+      const ids = (asArray(input.ResourceIds, "resourceIds") ?? []).map(String);
+      const types = (asArray(input.ResourceTypes, "resourceTypes") ?? []).map(String);
+      const maxResults = asNumber(input.MaxResults, "maxResults");
+      errors.range(maxResults, "maxResults", 1, 50);
+      const filters = (asArray(input.Filters, "filters") ?? []).map((raw) => {
+        const f = asRecord(raw);
+        return {
+          key: asString(f.Key, "filters.key") ?? "",
+          values: (asArray(f.Values, "filters.values") ?? []).map(String),
+          type: asString(f.Type, "filters.type") ?? "EQUAL",
+        };
+      });
+      errors.throwIfAny();
+      const fields: Record<
+        string,
+        (r: FakeComplianceRecord, i: FakeComplianceRecord["Items"][number]) => string
+      > = {
+        ComplianceType: (r) => r.ComplianceType,
+        Status: (_r, i) => i.Status,
+        Severity: (_r, i) => i.Severity,
+      };
+      for (const f of filters) {
+        if (!Object.hasOwn(fields, f.key) || f.type !== "EQUAL") {
+          throw new SsmError(
+            "InvalidFilter",
+            `The fake filters compliance items by ${Object.keys(fields).join(", ")} with EQUAL only, got ${f.key} ${f.type}.`,
+          );
+        }
+      }
+      const rows = [...compliance.values()]
+        .filter((r) => ids.length === 0 || ids.includes(r.ResourceId))
+        .filter((r) => types.length === 0 || types.includes(r.ResourceType))
+        .flatMap((r) =>
+          r.Items.filter((i) => filters.every((f) => f.values.includes(fields[f.key](r, i)))).map(
+            (i) => ({
+              ComplianceType: r.ComplianceType,
+              ResourceType: r.ResourceType,
+              ResourceId: r.ResourceId,
+              Id: i.Id,
+              Title: i.Title,
+              Status: i.Status,
+              Severity: i.Severity,
+              ExecutionSummary: r.ExecutionSummary,
+              Details: i.Details,
+            }),
+          ),
+        );
+      const query = JSON.stringify(["ListComplianceItems", ids, types, filters]);
+      const { page, next } = paginate(
+        rows,
+        maxResults ?? DEFAULT_PAGE_SIZE,
+        decodeToken(asString(input.NextToken, "nextToken"), query),
+        query,
+      );
+      return { ComplianceItems: page, NextToken: next };
     },
 
     ListTagsForResource(input) {
@@ -1381,6 +1581,9 @@ export async function startFakeSsm(options: FakeSsmOptions = {}): Promise<FakeSs
     },
     get commands() {
       return commands.map((c) => c.command);
+    },
+    get compliance() {
+      return [...compliance.values()];
     },
     setCommandOutcome(instanceId, outcome) {
       if (outcome === undefined) outcomes.delete(instanceId);

@@ -21,6 +21,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Acceptance, RiskControl, Severity } from "../model";
 import { CONTROL_COMPLIANCE_TYPES } from "../model";
+import { summaryCounts, syncLine, syncTime, syncTypeDir, type SyncKeyCasing } from "./syncWriter";
 
 /** What to generate. */
 export interface SampleFleetOptions {
@@ -62,7 +63,6 @@ export const SAMPLE_REGIONS = ["ap-southeast-2", "us-east-1"] as const;
 /** Compliance type of the associations' own compliance (no control of the risk config). */
 export const ASSOCIATION_TYPE = "Association";
 
-const RESOURCE_TYPE = "ManagedInstanceInventory";
 const DAY_MS = 86_400_000;
 
 /** mulberry32: a small, fast, well-mixed 32-bit generator (deterministic across platforms). */
@@ -167,7 +167,7 @@ interface SampleMachine {
   readonly complianceAge: number;
   /** Compliance type left out entirely (no data for that control), if any. */
   readonly missingType?: string;
-  readonly casing: "pascal" | "camel" | "lower";
+  readonly casing: SyncKeyCasing;
   readonly countsAsNumbers: boolean;
   readonly items: readonly SampleItem[];
 }
@@ -315,16 +315,8 @@ function sampleMachine(
   };
 }
 
-function casedKey(key: string, casing: SampleMachine["casing"]): string {
-  if (casing === "lower") return key.toLowerCase();
-  if (casing === "camel") return key[0].toLowerCase() + key.slice(1);
-  return key;
-}
-
-/** `time` as the sync writes it: ISO 8601 UTC, whole seconds. */
-function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
-}
+/** `ms` as the sync writes times: ISO 8601 UTC, whole seconds. */
+const isoSeconds = syncTime;
 
 /** One line: attributes PascalCase (lower case on `lower` machines), then the metadata. */
 function line(
@@ -332,24 +324,8 @@ function line(
   attributes: Record<string, string | number>,
   captureTime: string,
 ): string {
-  const out: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(attributes)) {
-    out[m.casing === "lower" ? k.toLowerCase() : k] = v;
-  }
-  out[casedKey("ResourceId", m.casing)] = m.id;
-  out[casedKey("CaptureTime", m.casing)] = captureTime;
-  out[casedKey("SchemaVersion", m.casing)] = "1.0";
-  return JSON.stringify(out);
+  return syncLine(m.id, attributes, captureTime, m.casing);
 }
-
-const SEVERITY_NAMES: readonly (readonly [Severity, string])[] = [
-  ["CRITICAL", "Critical"],
-  ["HIGH", "High"],
-  ["MEDIUM", "Medium"],
-  ["LOW", "Low"],
-  ["INFORMATIONAL", "Informational"],
-  ["UNSPECIFIED", "Unspecified"],
-];
 
 /**
  * The files of one machine as of `daysAgo` (type name → body). Older states have more
@@ -422,15 +398,10 @@ function machineFiles(m: SampleMachine, now: Date, daysAgo: number): Map<string,
       }
       itemLines.push(line(m, attrs, complianceTime) + "\n");
     });
-    const counts: Record<string, string | number> = {};
-    let worst: Severity | undefined;
-    for (const [sev, label] of SEVERITY_NAMES) {
-      const of = (s: string) => items.filter((i, k) => status[k] === s && i.severity === sev);
-      const nc = of("NON_COMPLIANT").length;
-      counts[`Compliant${label}Count`] = count(of("COMPLIANT").length);
-      counts[`NonCompliant${label}Count`] = count(nc);
-      if (nc > 0 && worst === undefined) worst = sev;
-    }
+    const { counts, worst } = summaryCounts(
+      items.map((i, k) => ({ severity: i.severity, status: status[k] })),
+      count,
+    );
     summaryLines.push(
       line(
         m,
@@ -469,7 +440,6 @@ export function writeSampleFleet(root: string, options: SampleFleetOptions): Sam
   const seed = options.seed ?? 1;
   const daysAgo = options.daysAgo ?? 0;
   const fleetName = options.fleetName ?? SAMPLE_FLEET_NAME;
-  const prefixParts = options.prefix ? options.prefix.split("/") : [];
   const bytesByType: Record<string, number> = {};
   const made = new Set<string>();
   let files = 0;
@@ -477,14 +447,7 @@ export function writeSampleFleet(root: string, options: SampleFleetOptions): Sam
     const m = sampleMachine(seed, i, items, fleetName);
     for (const [type, body] of machineFiles(m, options.now, daysAgo)) {
       if (body === "") continue;
-      const dir = path.join(
-        root,
-        ...prefixParts,
-        type,
-        `accountid=${SAMPLE_ACCOUNT_ID}`,
-        `region=${m.region}`,
-        `resourcetype=${RESOURCE_TYPE}`,
-      );
+      const dir = syncTypeDir(root, options.prefix ?? "", type, SAMPLE_ACCOUNT_ID, m.region);
       if (!made.has(dir)) {
         fs.mkdirSync(dir, { recursive: true });
         made.add(dir);

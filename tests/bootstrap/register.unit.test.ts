@@ -21,7 +21,7 @@ import {
   pathWithout,
   runScript,
 } from "./support/harness";
-import { startFakeImds } from "./support/fakeImds";
+import { startFakeImds } from "../../local/fakeImds";
 import { startRecorder } from "./support/recorder";
 
 const SCRIPT = fs.readFileSync(REGISTER_SH, "utf8");

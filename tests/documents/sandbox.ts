@@ -9,28 +9,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 
-const DOCS = path.join(__dirname, "..", "..", "documents");
+import { loadDocument, stepScript, substitute } from "../../local/ssmDocument";
 
-/** A parameter of one of our documents. */
-export interface DocParam {
-  type: string;
-  default?: string;
-  allowedValues?: string[];
-  allowedPattern?: string;
-}
-
-/** The parts of our documents the tests read. */
-export interface SsmDoc {
-  parameters: Record<string, DocParam>;
-  mainSteps: {
-    action: string;
-    name: string;
-    precondition?: { StringEquals: string[] };
-    inputs: { runCommand: string[]; timeoutSeconds?: string };
-  }[];
-}
+export { loadDocument, stepScript, substitute };
+export type { DocParam, SsmDoc } from "../../local/ssmDocument";
 
 /** One compliance item as the fake aws CLI received it. */
 export interface ComplianceItem {
@@ -49,37 +32,6 @@ export interface ComplianceRequest {
   ExecutionSummary: { ExecutionTime: string; ExecutionType: string };
   UploadType: string;
   Items: ComplianceItem[];
-}
-
-/** The parsed YAML of one of our documents. */
-export function loadDocument(file: string): SsmDoc {
-  return YAML.parse(fs.readFileSync(path.join(DOCS, file), "utf8"));
-}
-
-/** The runCommand text of the step for a platform. */
-export function stepScript(doc: SsmDoc, platform: "Linux" | "Windows"): string {
-  const step = doc.mainSteps.find((s) => s.precondition?.StringEquals?.[1] === platform)!;
-  return step.inputs.runCommand.join("\n");
-}
-
-/** Resolves parameters as SSM does: defaults, then validation, then textual substitution. */
-export function substitute(doc: SsmDoc, script: string, values: Record<string, string>): string {
-  const resolved: Record<string, string> = {};
-  for (const [name, p] of Object.entries(doc.parameters)) {
-    const v = values[name] ?? p.default;
-    if (v === undefined) throw new Error(`parameter ${name} has no value`);
-    if (p.allowedValues && !p.allowedValues.includes(v)) {
-      throw new Error(`parameter ${name}: ${JSON.stringify(v)} is not in allowedValues`);
-    }
-    if (p.allowedPattern && !new RegExp(p.allowedPattern).test(v)) {
-      throw new Error(`parameter ${name}: ${JSON.stringify(v)} fails allowedPattern`);
-    }
-    resolved[name] = v;
-  }
-  for (const name of Object.keys(values)) {
-    if (!(name in resolved)) throw new Error(`unknown parameter ${name}`);
-  }
-  return script.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_m, n: string) => resolved[n]);
 }
 
 const FAKES: Record<string, string> = {

@@ -13,6 +13,7 @@ import { startFakeSsm, type FakeSsm, type FakeSsmThrottle } from "../../../local
 import { localHandlerEnv } from "../../../local/apiLocal";
 import { startLocalLeaseTable, type LocalLeaseTable } from "../../../local/leaseTable";
 import { hashToken } from "../../../functions/activation/tokens";
+import { loadHandler } from "../../../local/loadHandler";
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -88,31 +89,7 @@ export function handlerEnv(
   };
 }
 
-/**
- * Loads `functions/activation` afresh under `env`: the handler reads its configuration at
- * module load, and another suite in this mocha process may already have loaded it with its own.
- */
-export async function loadHandler(env: Record<string, string>): Promise<ProxyHandler> {
-  const dir = path.join(ROOT, "functions", "activation") + path.sep;
-  for (const key of Object.keys(require.cache)) if (key.startsWith(dir)) delete require.cache[key];
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const mod = (await import("../../../functions/activation")) as { handler: ProxyHandler };
-    return mod.handler;
-  } finally {
-    // The SDK reads credentials from the environment at the first call, not at load.
-    const keep = new Set([
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_EC2_METADATA_DISABLED",
-    ]);
-    for (const key of Object.keys(env).filter((k) => !keep.has(k))) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  }
-}
+export { loadHandler };
 
 /** Starts fake SSM + real handler + adapter on 127.0.0.1. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

@@ -17,7 +17,7 @@ import { startApiAdapter, type ProxyHandler } from "../../../local/apiAdapter";
 import { startFakeSsm, type FakeSsm } from "../../../local/fakeSsm";
 import { startLocalLeaseTable } from "../../../local/leaseTable";
 import { buildLinuxUserData, buildWindowsUserData } from "../../../components/activation/userData";
-import { realIdentity, startFakeImds } from "./fakeImds";
+import { realIdentity, startFakeImds } from "../../../local/fakeImds";
 import { CLOSED_URL, REGION, ROOT, SUPPORT, handlerEnv, loadHandler, newMachine } from "./harness";
 import { makeTestKey, signDetached, type TestKey } from "./testKeys";
 import type { Scenario, Shell } from "./scenario";

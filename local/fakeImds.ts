@@ -1,5 +1,5 @@
 /**
- * A local EC2 instance metadata service (IMDSv2 only) for the bootstrap script tests. It
+ * A local EC2 instance metadata service (IMDSv2 only) for the bootstrap script tests and `npm start`. It
  * follows the token flow the real one enforces: `PUT /latest/api/token` with
  * `X-aws-ec2-metadata-token-ttl-seconds` (1-21600) issues a token, and every GET must carry
  * it in `X-aws-ec2-metadata-token` or gets 401. It serves real signed identity documents
@@ -38,7 +38,8 @@ export interface FakeImds {
   close(): Promise<void>;
 }
 
-const FIXTURES = path.join(__dirname, "..", "..", "fixtures", "bootstrap");
+// The real signed document of an EC2 instance (tests/fixtures/bootstrap/SOURCE.txt).
+const FIXTURES = path.join(__dirname, "..", "tests", "fixtures", "bootstrap");
 
 /** The real signed document, rsa2048 and signature from `tests/fixtures/bootstrap/`. */
 export function realIdentity(): Required<FakeImdsOptions> {
