@@ -91,7 +91,10 @@ export const ApiWafSchema = strictObject({
 
 /** The stack config's `apiWaf` key: {@link ApiWafSchema}'s fields with defaults, plus `enabled`. */
 export const ApiWafConfigSchema = strictObject({
-  enabled: z.boolean().default(false).describe("Put an AWS WAF web ACL on the stage. Default false."),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Put an AWS WAF web ACL on the stage. Default false."),
   rateLimit: ApiWafSchema.shape.rateLimit.unwrap().default(DEFAULT_WAF_RATE_LIMIT),
   ipReputation: ApiWafSchema.shape.ipReputation.unwrap().default(true),
 });

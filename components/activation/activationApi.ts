@@ -542,7 +542,9 @@ export class ActivationApi extends pulumi.ComponentResource {
       vpcEndpointIds: frontDoor.vpcEndpointIds,
       allowedCidrs: frontDoor.cidrsEnforcedBy === "resourcePolicy" ? frontDoor.allowedCidrs : [],
       sourceIpKey:
-        frontDoor.endpointType === "PRIVATE" ? ("aws:VpcSourceIp" as const) : ("aws:SourceIp" as const),
+        frontDoor.endpointType === "PRIVATE"
+          ? ("aws:VpcSourceIp" as const)
+          : ("aws:SourceIp" as const),
     };
     const restricted =
       policyOptions.vpcEndpointIds.length > 0 || policyOptions.allowedCidrs.length > 0;
@@ -554,7 +556,8 @@ export class ActivationApi extends pulumi.ComponentResource {
           ),
         }
       : undefined;
-    const policy = policyArgs && new aws.apigateway.RestApiPolicy(`${name}-policy`, policyArgs, parent);
+    const policy =
+      policyArgs && new aws.apigateway.RestApiPolicy(`${name}-policy`, policyArgs, parent);
 
     // A deployment is a snapshot: redeploy whenever anything it snapshots changes.
     const deployment = new aws.apigateway.Deployment(

@@ -35,12 +35,18 @@ function ipv6ToBigInt(address: string): bigint {
   const headParts = head ? head.split(":") : [];
   const tailParts = tail ? tail.split(":") : [];
   const missing = 8 - headParts.length - tailParts.length;
-  const parts = [...headParts, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...tailParts];
+  const parts = [
+    ...headParts,
+    ...Array<string>(tail === undefined ? 0 : missing).fill("0"),
+    ...tailParts,
+  ];
   return parts.reduce((acc, part) => (acc << 16n) | BigInt(parseInt(part, 16)), 0n);
 }
 
 /** An IP address as a number, with its version; undefined when `address` is not one. */
 export function parseAddress(address: string): { version: 4 | 6; value: bigint } | undefined {
+  // A zone index (fe80::1%eth0) names a link, not an address a policy could match.
+  if (address.includes("%")) return undefined;
   const version = net.isIP(address);
   if (version === 4) return { version, value: ipv4ToBigInt(address) };
   if (version === 6) return { version, value: ipv6ToBigInt(address) };
@@ -53,8 +59,9 @@ export function parseAddress(address: string): { version: 4 | 6; value: bigint }
  * AWS would silently widen or reject it, and the reader meant one or the other.
  */
 export function parseCidr(text: string): Cidr | string {
-  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
-  if (!match) return `"${text}" is not a CIDR range (address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32)`;
+  const match = /^([^/\s%]+)\/(\d{1,3})$/.exec(text);
+  if (!match)
+    return `"${text}" is not a CIDR range (address/prefix, e.g. 203.0.113.0/24 or 2001:db8::/32)`;
   const address = parseAddress(match[1]);
   if (!address) return `"${text}" does not start with an IPv4 or IPv6 address`;
   const bits = address.version === 4 ? 32 : 128;

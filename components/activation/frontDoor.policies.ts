@@ -123,7 +123,10 @@ export function webAclRules(options: WebAclRuleOptions): aws.types.input.wafv2.W
       // A rule group's own actions (block) apply; `none` means "do not override them".
       overrideAction: { none: {} },
       statement: {
-        managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesAmazonIpReputationList" },
+        managedRuleGroupStatement: {
+          vendorName: "AWS",
+          name: "AWSManagedRulesAmazonIpReputationList",
+        },
       },
       visibilityConfig: visibility(metric(WAF_RULES.ipReputation)),
     });

@@ -41,7 +41,8 @@ export interface FieldProblem {
 
 // Lower-case LDH labels of 1-63 characters, at least two labels, 253 characters in all.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
+const CERTIFICATE_ARN =
+  /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
 // Route 53 hosted zone IDs: upper-case letters and digits starting with Z (e.g. Z0123456789ABCDEFGHIJ).
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
