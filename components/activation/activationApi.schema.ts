@@ -95,8 +95,16 @@ export const ApiWafConfigSchema = strictObject({
     .boolean()
     .default(false)
     .describe("Put an AWS WAF web ACL on the stage. Default false."),
-  rateLimit: ApiWafSchema.shape.rateLimit.unwrap().default(DEFAULT_WAF_RATE_LIMIT),
-  ipReputation: ApiWafSchema.shape.ipReputation.unwrap().default(true),
+  rateLimit: ApiWafSchema.shape.rateLimit
+    .unwrap()
+    .default(DEFAULT_WAF_RATE_LIMIT)
+    .describe(
+      `Requests one source IP may send in any 5 minutes before WAF blocks it (10-2000000000). Default ${DEFAULT_WAF_RATE_LIMIT}.`,
+    ),
+  ipReputation: ApiWafSchema.shape.ipReputation
+    .unwrap()
+    .default(true)
+    .describe("Block addresses on AWS's managed IP reputation list. Default true."),
 });
 
 /** Schema of every {@link ActivationApiArgs} property. */
