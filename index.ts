@@ -15,12 +15,20 @@ const presentKeys = Object.keys(pulumi.runtime.allConfig())
 const { settings, ...args } = loadFleetArgs(readConfigValues(config, presentKeys), {
   project: pulumi.getProject(),
   stack: pulumi.getStack(),
+  // Where a custom domain's certificate must be (the aws provider's Region).
+  region: new pulumi.Config("aws").get("region"),
 });
 
 const fleet = new HybridFleet("fleet", args);
 
-/** Base URL of the activation API stage (`.../latest`). */
+/** Base URL machines use (`.../latest`): the custom domain's when apiDomainName is set, else the stage's. */
 export const apiUrl = fleet.activationApi.apiUrl;
+/** The stage's own execute-api URL (`https://<id>.execute-api.<region>.amazonaws.com/latest`). */
+export const apiStageUrl = fleet.activationApi.stageUrl;
+/** Where a DNS record for apiDomainName must point when the zone is not in Route 53 (absent without a domain). */
+export const apiDomainTarget = fleet.activationApi.apiDomainTarget;
+/** ARN of the activation API's WAF web ACL (absent without apiWaf.enabled). */
+export const apiWebAclArn = fleet.activationApi.webAclArn;
 /** The activation endpoint machines call: `GET <activationUrl>?name=<id>`. */
 export const activationUrl = fleet.activationApi.activationUrl;
 /** Name of the IAM role registered machines run under. */

@@ -118,6 +118,20 @@ export interface HybridFleetArgs {
   readonly lambdaTrustSourceAccount?: boolean;
   /** `aws:SourceAccount` in the API Gateway logging role's trust policy. @default false */
   readonly apiGatewayTrustSourceAccount?: boolean;
+  /** Custom domain of the activation API (REGIONAL only). @default none */
+  readonly apiDomainName?: string;
+  /** ACM certificate for `apiDomainName` in the stack's Region. @default created when `apiHostedZoneId` is set */
+  readonly apiCertificateArn?: string;
+  /** Route 53 hosted zone of `apiDomainName` (certificate validation and alias). @default none */
+  readonly apiHostedZoneId?: string;
+  /** Activation API endpoint type. @default "REGIONAL" */
+  readonly apiEndpointType?: "REGIONAL" | "PRIVATE";
+  /** VPC endpoints a PRIVATE API accepts calls from. @default [] */
+  readonly apiVpcEndpointIds?: readonly string[];
+  /** Source ranges allowed to call the activation API. @default [] (no restriction) */
+  readonly apiAllowedCidrs?: readonly string[];
+  /** WAF web ACL on the activation API's stage. @default undefined (no WAF) */
+  readonly apiWaf?: { readonly rateLimit?: number; readonly ipReputation?: boolean };
   /** Report/enforce associations and their documents. @default every control, component defaults */
   readonly compliance?: FleetComplianceArgs;
   /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */
@@ -171,6 +185,13 @@ function activationArgs(args: HybridFleetArgs): ActivationApiArgs {
     parameterReadPrefixes: args.parameterReadPrefixes,
     lambdaTrustSourceAccount: args.lambdaTrustSourceAccount,
     apiGatewayTrustSourceAccount: args.apiGatewayTrustSourceAccount,
+    apiDomainName: args.apiDomainName,
+    apiCertificateArn: args.apiCertificateArn,
+    apiHostedZoneId: args.apiHostedZoneId,
+    apiEndpointType: args.apiEndpointType,
+    apiVpcEndpointIds: args.apiVpcEndpointIds,
+    apiAllowedCidrs: args.apiAllowedCidrs,
+    apiWaf: args.apiWaf,
     tags: args.tags,
   };
 }
@@ -289,12 +310,17 @@ const PLACEHOLDER_SYNC: SyncOutputs = {
 
 /**
  * Validates every part's arguments before anything is created; throws the first
- * `ArgumentError` (which names the component and field).
+ * `ArgumentError` (which names the component and field). `stackRegion` (the `aws:region`
+ * config, when known) is where a custom domain's certificate must be.
  */
-export function validateHybridFleetArgs(args: HybridFleetArgs, name = "fleet"): void {
+export function validateHybridFleetArgs(
+  args: HybridFleetArgs,
+  name = "fleet",
+  stackRegion?: string,
+): void {
   const [first] = schemaProblems(HybridFleetArgsSchema, args);
   if (first) throw new ArgumentError("HybridFleet", formatPath(first.path), first.problem);
-  validateActivationApiArgs(activationArgs(args));
+  validateActivationApiArgs(activationArgs(args), stackRegion);
   const { errors } = validateComplianceControlsArgs(complianceArgs(args, "placeholder-role"));
   if (errors.length > 0) throw errors[0];
   if (args.sync !== false)
@@ -351,7 +377,7 @@ export class HybridFleet extends pulumi.ComponentResource {
   public readonly activationTierSetting?: aws.ssm.ServiceSetting;
 
   constructor(name: string, args: HybridFleetArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateHybridFleetArgs(args, name);
+    validateHybridFleetArgs(args, name, aws.config.region);
     super("ssm-hybrid-fleet:index:HybridFleet", name, {}, opts);
     this.activationApi = new ActivationApi(`${name}-activation`, activationArgs(args), {
       parent: this,

@@ -23,6 +23,7 @@
 import { z } from "zod";
 import {
   ActivationApiArgsSchema,
+  ApiWafConfigSchema,
   AllowedTagsSchema,
   BootstrapTokenGrantsSchema,
 } from "../components/activation/activationApi.schema";
@@ -135,6 +136,43 @@ export const STACK_CONFIG_KEYS = {
     .describe(
       "Require aws:SourceAccount = this account in the API Gateway logging role's trust policy. Off: AWS does not document it for API Gateway.",
     ),
+  apiDomainName: z
+    .string()
+    .default("")
+    .describe(
+      "Custom domain of the activation API (e.g. activate.fleet.example.com; REGIONAL only). Needs apiCertificateArn or apiHostedZoneId. Empty: none.",
+    ),
+  apiCertificateArn: z
+    .string()
+    .default("")
+    .describe(
+      "ACM certificate for apiDomainName, in the stack's Region. Empty: created and DNS-validated in apiHostedZoneId.",
+    ),
+  apiHostedZoneId: z
+    .string()
+    .default("")
+    .describe(
+      "Route 53 hosted zone of apiDomainName: the certificate is validated and an alias record created in it. Empty: you create the DNS record (output apiDomainTarget).",
+    ),
+  apiEndpointType: activation.apiEndpointType
+    .unwrap()
+    .default("REGIONAL")
+    .describe(
+      "REGIONAL (public endpoint) or PRIVATE (reachable only through apiVpcEndpointIds, e.g. over Direct Connect or VPN).",
+    ),
+  apiVpcEndpointIds: strings()
+    .default([])
+    .describe(
+      "execute-api interface VPC endpoints (vpce-...) a PRIVATE API accepts calls from. Only with apiEndpointType PRIVATE.",
+    ),
+  apiAllowedCidrs: strings()
+    .default([])
+    .describe(
+      "IPv4/IPv6 CIDR ranges allowed to call the activation API (no overlaps). Enforced by the WAF web ACL when apiWaf.enabled, else by the resource policy. Empty: anyone.",
+    ),
+  apiWaf: ApiWafConfigSchema.prefault({}).describe(
+    "AWS WAF web ACL on the activation API's stage: { enabled, rateLimit (requests per source IP per 5 minutes, 10-2000000000), ipReputation (AWS managed IP reputation list) }. Off by default (costs, see README).",
+  ),
   controls: ComplianceControlsConfigSchema.default({}).describe(
     "Per-control settings: a map of patch, antivirus, cis, inventory to their settings (see below). Empty: every control on with its defaults.",
   ),

@@ -167,6 +167,15 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
     parameterReadPrefixes: settings.parameterReadPrefixes,
     lambdaTrustSourceAccount: settings.lambdaTrustSourceAccount,
     apiGatewayTrustSourceAccount: settings.apiGatewayTrustSourceAccount,
+    apiDomainName: settings.apiDomainName || undefined,
+    apiCertificateArn: settings.apiCertificateArn || undefined,
+    apiHostedZoneId: settings.apiHostedZoneId || undefined,
+    apiEndpointType: settings.apiEndpointType,
+    apiVpcEndpointIds: orUndefined(settings.apiVpcEndpointIds),
+    apiAllowedCidrs: orUndefined(settings.apiAllowedCidrs),
+    apiWaf: settings.apiWaf.enabled
+      ? { rateLimit: settings.apiWaf.rateLimit, ipReputation: settings.apiWaf.ipReputation }
+      : undefined,
     compliance: {
       controls: settings.controls,
       maxConcurrency: settings.associationMaxConcurrency,
@@ -226,12 +235,12 @@ export function toFleetArgs(settings: StackConfig): HybridFleetArgs {
  */
 export function loadFleetArgs(
   values: Readonly<Record<string, unknown>>,
-  context: { project: string; stack: string },
+  context: { project: string; stack: string; region?: string },
 ): HybridFleetArgs & { readonly settings: StackConfig } {
   const settings = parseStackConfig(values, context);
   const args = toFleetArgs(settings);
   try {
-    validateHybridFleetArgs(args);
+    validateHybridFleetArgs(args, undefined, context.region);
   } catch (err) {
     if (err instanceof ArgumentError) throw toConfigError(err);
     throw err;

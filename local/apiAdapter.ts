@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { addressAllowed, cidrListProblem, parseCidrs } from "../components/activation/cidr";
 
 /** Any REST-proxy handler, e.g. `functions/activation`'s `handler`. */
 export type ProxyHandler = (
@@ -51,6 +52,23 @@ export interface ApiAdapterOptions {
   readonly region?: string;
   /** Clock in epoch ms, for the throttle bucket and request times. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Source ranges allowed to call, as `apiAllowedCidrs` deploys them: any other caller gets the
+   * 403 API Gateway answers when the resource policy denies it. @default undefined (everyone)
+   */
+  readonly allowedCidrs?: readonly string[];
+}
+
+/**
+ * The body API Gateway returns when a resource policy explicitly denies an unauthenticated
+ * caller (AWS's troubleshooting article shows it with `<api-resource-arn>` and, for an explicit
+ * deny, the " with an explicit deny" suffix:
+ * https://repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer).
+ */
+export function resourcePolicyDenyBody(methodArn: string): string {
+  return JSON.stringify({
+    Message: `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${methodArn} with an explicit deny`,
+  });
 }
 
 /** A running adapter. */
@@ -186,6 +204,12 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     }
   }
   const bucket = options.throttle ? new TokenBucket(options.throttle, now) : undefined;
+  let allowed: ReturnType<typeof parseCidrs> | undefined;
+  if (options.allowedCidrs !== undefined) {
+    const problem = cidrListProblem(options.allowedCidrs);
+    if (problem) throw new Error(`allowedCidrs[${problem.index}] ${problem.problem}`);
+    allowed = parseCidrs(options.allowedCidrs);
+  }
 
   const gateway = (
     res: http.ServerResponse,
@@ -223,6 +247,21 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
         "Missing Authentication Token",
         "MissingAuthenticationTokenException",
         requestId,
+      );
+      return;
+    }
+    // The deployed resource policy's DenyOtherSourceAddresses, on the TCP peer's address.
+    const peer = req.socket.remoteAddress ?? "";
+    if (allowed && !addressAllowed(peer, allowed)) {
+      res.writeHead(403, {
+        ...GATEWAY_HEADERS,
+        "x-amzn-RequestId": requestId,
+        "x-amzn-ErrorType": "AccessDeniedException",
+      });
+      res.end(
+        resourcePolicyDenyBody(
+          `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/GET${RESOURCE}`,
+        ),
       );
       return;
     }

@@ -31,6 +31,8 @@ export interface LocalApiOptions {
    * after the environment is set (it reads its configuration once, at module load)
    */
   readonly handler?: ProxyHandler;
+  /** Source ranges allowed to call (`apiAllowedCidrs`); others get API Gateway's 403. @default everyone */
+  readonly allowedCidrs?: readonly string[];
 }
 
 /** A running local activation API. */
@@ -154,6 +156,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
         ...options.apiThrottle,
       },
       region: env.AWS_REGION,
+      allowedCidrs: options.allowedCidrs,
     });
     return {
       url: api.url,

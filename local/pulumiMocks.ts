@@ -149,6 +149,26 @@ export function installMocks(
         }
         if (args.type === "aws:apigateway/stage:Stage") {
           state.invokeUrl = `https://${args.inputs.restApi}.execute-api.${REGION}.amazonaws.com/${args.inputs.stageName}`;
+          state.arn = `arn:aws:apigateway:${REGION}::/restapis/${args.inputs.restApi}/stages/${args.inputs.stageName}`;
+        }
+        if (args.type === "aws:acm/certificate:Certificate") {
+          // What ACM answers for a DNS-validated certificate: one CNAME per name.
+          state.domainValidationOptions = [
+            {
+              domainName: args.inputs.domainName,
+              resourceRecordName: `_0123456789abcdef.${args.inputs.domainName}.`,
+              resourceRecordType: "CNAME",
+              resourceRecordValue: "_fedcba9876543210.abcdefghij.acm-validations.aws.",
+            },
+          ];
+          state.arn = `arn:aws:acm:${REGION}:${ACCOUNT_ID}:certificate/00000000-0000-4000-8000-000000000000`;
+        }
+        if (args.type === "aws:route53/record:Record") {
+          state.fqdn = String(args.inputs.name).replace(/\.$/, "");
+        }
+        if (args.type === "aws:apigateway/domainName:DomainName") {
+          state.regionalDomainName = `d-0123456789.execute-api.${REGION}.amazonaws.com`;
+          state.regionalZoneId = "Z2RPCDW04V8134";
         }
         // Stand-in for provider autonaming (which does not run under mocks): the logical name.
         if (args.custom !== false && state.name === undefined) state.name = args.name;

@@ -13,9 +13,36 @@
  *   --seed <n>                        seed for --throttle-rate
  *   --api-rate-limit <n>              API Gateway stage rate limit (req/s)
  *   --api-burst-limit <n>             API Gateway stage burst limit
+ *   --allowed-cidrs <a,b,...>         only these source ranges may call (apiAllowedCidrs);
+ *                                     others get API Gateway's resource-policy 403
+ *   --stack <name>                    take apiAllowedCidrs from Pulumi.<name>.yaml (the flag wins)
  */
+import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { PROJECT } from "../config/schema";
 import { startLocalApi } from "../local/apiLocal";
+import { readStackConfig } from "../local/stackConfigFile";
+
+/** The allowed ranges from `--allowed-cidrs`, else from the stack's `apiAllowedCidrs`, else none. */
+function allowedCidrs(values: Record<string, unknown>): string[] | undefined {
+  const flag = values["allowed-cidrs"];
+  if (typeof flag === "string")
+    return flag
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean);
+  if (typeof values.stack !== "string") return undefined;
+  const raw = readStackConfig(path.join(__dirname, ".."), values.stack)[
+    `${PROJECT}:apiAllowedCidrs`
+  ];
+  const list: unknown = raw === undefined ? [] : JSON.parse(raw);
+  if (!Array.isArray(list) || !list.every((c) => typeof c === "string")) {
+    throw new Error(
+      `${PROJECT}:apiAllowedCidrs in Pulumi.${values.stack}.yaml must be a list of strings`,
+    );
+  }
+  return list.length > 0 ? list : undefined;
+}
 
 function numberFlag(
   values: Record<string, unknown>,
@@ -42,6 +69,8 @@ async function main(): Promise<void> {
       seed: { type: "string" },
       "api-rate-limit": { type: "string" },
       "api-burst-limit": { type: "string" },
+      "allowed-cidrs": { type: "string" },
+      stack: { type: "string" },
     },
     strict: true,
   });
@@ -60,6 +89,7 @@ async function main(): Promise<void> {
       admitPerSecond !== undefined || rate !== undefined ? { admitPerSecond, rate } : undefined,
     apiThrottle:
       rateLimit !== undefined && burstLimit !== undefined ? { rateLimit, burstLimit } : undefined,
+    allowedCidrs: allowedCidrs(values),
   });
   process.stdout.write(
     `${JSON.stringify({ url: local.url, ssmEndpoint: local.ssmEndpoint, ...(local.devToken ? { devToken: local.devToken } : {}) })}\n`,

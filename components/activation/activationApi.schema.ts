@@ -66,6 +66,47 @@ export const AllowedTagsSchema = z.record(z.string(), AllowedTagSchema);
 /** The compliance mode new machines start in. */
 export const ModeSchema = z.enum(["report", "enforce"]);
 
+/** Endpoint types this package offers for the activation API (see the README, "Front door"). */
+export const API_ENDPOINT_TYPES = ["REGIONAL", "PRIVATE"] as const;
+
+/** Requests one source IP may send in any 5 minutes before the WAF rate rule blocks it. */
+export const DEFAULT_WAF_RATE_LIMIT = 300;
+
+/**
+ * The WAF web ACL's settings. AWS WAF's rate-based rule accepts limits from 10 to 2,000,000,000
+ * per evaluation window; the window here is 300 s, WAF's default
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+ */
+export const ApiWafSchema = strictObject({
+  rateLimit: intRange(10, 2_000_000_000)
+    .optional()
+    .describe(
+      `Requests one source IP may send in any 5 minutes before WAF blocks it (10-2000000000). Default ${DEFAULT_WAF_RATE_LIMIT}.`,
+    ),
+  ipReputation: z
+    .boolean()
+    .optional()
+    .describe("Block addresses on AWS's managed IP reputation list. Default true."),
+});
+
+/** The stack config's `apiWaf` key: {@link ApiWafSchema}'s fields with defaults, plus `enabled`. */
+export const ApiWafConfigSchema = strictObject({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Put an AWS WAF web ACL on the stage. Default false."),
+  rateLimit: ApiWafSchema.shape.rateLimit
+    .unwrap()
+    .default(DEFAULT_WAF_RATE_LIMIT)
+    .describe(
+      `Requests one source IP may send in any 5 minutes before WAF blocks it (10-2000000000). Default ${DEFAULT_WAF_RATE_LIMIT}.`,
+    ),
+  ipReputation: ApiWafSchema.shape.ipReputation
+    .unwrap()
+    .default(true)
+    .describe("Block addresses on AWS's managed IP reputation list. Default true."),
+});
+
 /** Schema of every {@link ActivationApiArgs} property. */
 export const ActivationApiArgsSchema = strictObject({
   fleetName: z.string(),
@@ -94,5 +135,12 @@ export const ActivationApiArgsSchema = strictObject({
   parameterReadPrefixes: z.array(z.string()).optional(),
   lambdaTrustSourceAccount: z.boolean().optional(),
   apiGatewayTrustSourceAccount: z.boolean().optional(),
+  apiDomainName: z.string().optional(),
+  apiCertificateArn: z.string().optional(),
+  apiHostedZoneId: z.string().optional(),
+  apiEndpointType: z.enum(API_ENDPOINT_TYPES).optional(),
+  apiVpcEndpointIds: z.array(z.string()).optional(),
+  apiAllowedCidrs: z.array(z.string()).optional(),
+  apiWaf: ApiWafSchema.optional(),
   tags: pulumiInput(z.record(z.string(), pulumiInput(z.string()))).optional(),
 });

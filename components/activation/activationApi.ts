@@ -15,6 +15,9 @@ import { parameterPrefixProblem, parameterReadDenyPolicy } from "./parameterAcce
 import { redeploymentHash, type ApiDefinition } from "./redeployTrigger";
 import { requireValue } from "../shared/requireValue";
 import { throttledResponseParameters } from "./throttledResponse";
+import { frontDoorProblem, resolveFrontDoor, type FrontDoorArgs } from "./frontDoor";
+import { apiResourcePolicy } from "./frontDoor.policies";
+import { customDomain, stageWebAcl } from "./frontDoorResources";
 import { ArgumentError } from "../shared/errors";
 import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
@@ -30,7 +33,7 @@ export { LOG_RETENTION_DAYS };
 export const STAGE_NAME = "latest";
 
 /** Arguments of {@link ActivationApi}. */
-export interface ActivationApiArgs {
+export interface ActivationApiArgs extends FrontDoorArgs {
   /** Value of the fleet tag every registered machine gets: marks what this stack manages. */
   readonly fleetName: string;
   /** Key of the fleet tag. @default "HybridFleet" */
@@ -96,6 +99,28 @@ export interface ActivationApiArgs {
    * opt-in: if it is not honoured, API Gateway cannot write access logs. @default false
    */
   readonly apiGatewayTrustSourceAccount?: boolean;
+  /**
+   * Custom domain for the API (e.g. `activate.fleet.example.com`): machines then call
+   * `https://<domain>/latest/activate`, which survives replacing the API. Needs
+   * `apiCertificateArn` or `apiHostedZoneId`; REGIONAL only. @default none
+   */
+  readonly apiDomainName?: string;
+  /** ACM certificate for `apiDomainName`, in the stack's Region. @default created when `apiHostedZoneId` is set */
+  readonly apiCertificateArn?: string;
+  /** Route 53 hosted zone of `apiDomainName`: the certificate is validated and an alias created in it. @default none */
+  readonly apiHostedZoneId?: string;
+  /** REGIONAL (public endpoint) or PRIVATE (reachable only through `apiVpcEndpointIds`). @default "REGIONAL" */
+  readonly apiEndpointType?: "REGIONAL" | "PRIVATE";
+  /** execute-api interface VPC endpoints a PRIVATE API accepts calls from (resource policy on `aws:SourceVpce`). @default [] */
+  readonly apiVpcEndpointIds?: readonly string[];
+  /**
+   * Source ranges (IPv4/IPv6 CIDR) allowed to call; everyone else is refused, by the WAF web
+   * ACL when `apiWaf` is on, else by the resource policy (`aws:SourceIp`, or `aws:VpcSourceIp`
+   * on a PRIVATE API). @default [] (no restriction)
+   */
+  readonly apiAllowedCidrs?: readonly string[];
+  /** AWS WAF web ACL on the stage: per-IP rate limit and AWS's IP reputation list. @default undefined (no WAF) */
+  readonly apiWaf?: { readonly rateLimit?: number; readonly ipReputation?: boolean };
   /** Tags for every resource created. @default {} */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -103,8 +128,12 @@ export interface ActivationApiArgs {
 const ACCOUNT = /^\d{12}$/;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
-/** Validates the plain (non-Output) arguments; throws an {@link ArgumentError} naming the field. */
-export function validateActivationApiArgs(args: ActivationApiArgs): void {
+/**
+ * Validates the plain (non-Output) arguments; throws an {@link ArgumentError} naming the field.
+ * `stackRegion` (the `aws:region` config, when known) is where a custom domain's certificate
+ * must be.
+ */
+export function validateActivationApiArgs(args: ActivationApiArgs, stackRegion?: string): void {
   const fail = (field: string, problem: string): never => {
     throw new ArgumentError("ActivationApi", field, problem);
   };
@@ -143,6 +172,8 @@ export function validateActivationApiArgs(args: ActivationApiArgs): void {
       }
     }
   }
+  const frontDoor = frontDoorProblem(args, stackRegion);
+  if (frontDoor) fail(frontDoor.field, frontDoor.problem);
   try {
     parseTokenGrants(args.bootstrapTokens ?? [], "bootstrapTokens");
   } catch (err) {
@@ -220,8 +251,17 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
  * ```
  */
 export class ActivationApi extends pulumi.ComponentResource {
-  /** Base URL of the stage, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/latest`. */
+  /**
+   * Base URL machines use: `https://<apiDomainName>/latest` with a custom domain, else the
+   * stage's own URL (e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/latest`).
+   */
   public readonly apiUrl: pulumi.Output<string>;
+  /** The stage's execute-api URL, whatever the custom domain. */
+  public readonly stageUrl: pulumi.Output<string>;
+  /** Regional endpoint a DNS record for `apiDomainName` must point at (outside Route 53); undefined without a domain. */
+  public readonly apiDomainTarget: pulumi.Output<string | undefined>;
+  /** ARN of the stage's WAF web ACL; undefined without `apiWaf`. */
+  public readonly webAclArn: pulumi.Output<string | undefined>;
   /** Full activation endpoint: `<apiUrl>/activate`. */
   public readonly activationUrl: pulumi.Output<string>;
   /** Name of the IAM role registered machines run under. */
@@ -245,7 +285,7 @@ export class ActivationApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: ActivationApiArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything, so bad input leaves no half-built component.
-    validateActivationApiArgs(args);
+    validateActivationApiArgs(args, aws.config.region);
     super("ssm-hybrid-fleet:activation:ActivationApi", name, {}, opts);
 
     const fleetTagKey = args.fleetTagKey ?? "HybridFleet";
@@ -262,6 +302,7 @@ export class ActivationApi extends pulumi.ComponentResource {
     const allowedTags = args.allowedTags ?? {};
     const tags = args.tags ?? {};
     const parent = { parent: this };
+    const frontDoor = resolveFrontDoor(args);
 
     if (rateLimit > burstLimit) {
       pulumi.log.warn(
@@ -427,7 +468,10 @@ export class ActivationApi extends pulumi.ComponentResource {
       `${name}-api`,
       {
         description: `SSM hybrid activation API of fleet ${args.fleetName}`,
-        endpointConfiguration: { types: "REGIONAL" },
+        endpointConfiguration:
+          frontDoor.endpointType === "PRIVATE"
+            ? { types: "PRIVATE", vpcEndpointIds: [...frontDoor.vpcEndpointIds] }
+            : { types: "REGIONAL" },
         tags,
       },
       parent,
@@ -493,6 +537,28 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
+    // Who may call: VPC endpoints of a PRIVATE API, and allowed ranges unless WAF enforces them.
+    const policyOptions = {
+      vpcEndpointIds: frontDoor.vpcEndpointIds,
+      allowedCidrs: frontDoor.cidrsEnforcedBy === "resourcePolicy" ? frontDoor.allowedCidrs : [],
+      sourceIpKey:
+        frontDoor.endpointType === "PRIVATE"
+          ? ("aws:VpcSourceIp" as const)
+          : ("aws:SourceIp" as const),
+    };
+    const restricted =
+      policyOptions.vpcEndpointIds.length > 0 || policyOptions.allowedCidrs.length > 0;
+    const policyArgs: aws.apigateway.RestApiPolicyArgs | undefined = restricted
+      ? {
+          restApiId: api.id,
+          policy: api.executionArn.apply((arn) =>
+            JSON.stringify(apiResourcePolicy({ resourceArn: `${arn}/*`, ...policyOptions })),
+          ),
+        }
+      : undefined;
+    const policy =
+      policyArgs && new aws.apigateway.RestApiPolicy(`${name}-policy`, policyArgs, parent);
+
     // A deployment is a snapshot: redeploy whenever anything it snapshots changes.
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
@@ -507,11 +573,13 @@ export class ActivationApi extends pulumi.ComponentResource {
               method: methodArgs,
               integration: integrationArgs,
               throttled: throttledArgs,
+              // A resource policy takes effect on callers only once the API is redeployed.
+              ...(policyArgs ? { policy: policyArgs } : {}),
             })
             .apply((definition) => redeploymentHash(definition as ApiDefinition)),
         },
       },
-      { parent: this, dependsOn: [method, integration, throttled] },
+      { parent: this, dependsOn: [method, integration, throttled, ...(policy ? [policy] : [])] },
     );
 
     const accessLogs = new aws.cloudwatch.LogGroup(
@@ -583,8 +651,38 @@ export class ActivationApi extends pulumi.ComponentResource {
       property: "invokeUrl",
       example: `https://abc123.execute-api.ap-southeast-2.amazonaws.com/${STAGE_NAME}`,
     });
-    this.apiUrl = invokeUrl;
-    this.activationUrl = pulumi.interpolate`${invokeUrl}/activate`;
+    const domain =
+      frontDoor.domain &&
+      customDomain(
+        name,
+        {
+          domain: frontDoor.domain,
+          restApiId: api.id,
+          stageName: stage.stageName,
+          basePath: STAGE_NAME,
+          tags,
+        },
+        this,
+      );
+    const acl =
+      frontDoor.waf &&
+      stageWebAcl(
+        name,
+        {
+          waf: frontDoor.waf,
+          allowedCidrs: frontDoor.cidrsEnforcedBy === "waf" ? frontDoor.allowedCidrs : [],
+          stageArn: stage.arn,
+          tags,
+        },
+        this,
+      );
+    // The stable URL, when there is one, is what user data and golden images should bake in.
+    const apiUrl = domain ? domain.url : invokeUrl;
+    this.apiUrl = apiUrl;
+    this.stageUrl = invokeUrl;
+    this.apiDomainTarget = domain ? domain.target : pulumi.output(undefined);
+    this.webAclArn = acl ? acl.arn : pulumi.output(undefined);
+    this.activationUrl = pulumi.interpolate`${apiUrl}/activate`;
     this.managedInstanceRoleName = managedInstanceRole.name;
     this.managedInstanceRoleArn = managedInstanceRole.arn;
     this.functionName = fn.name;
@@ -592,10 +690,13 @@ export class ActivationApi extends pulumi.ComponentResource {
     this.accessLogGroupName = accessLogs.name;
     this.restApiId = api.id;
     this.leaseTableName = leaseTable.name;
-    this.linuxUserData = invokeUrl.apply((url) => buildLinuxUserData(url));
-    this.windowsUserData = invokeUrl.apply((url) => buildWindowsUserData(url));
+    this.linuxUserData = apiUrl.apply((url) => buildLinuxUserData(url));
+    this.windowsUserData = apiUrl.apply((url) => buildWindowsUserData(url));
     this.registerOutputs({
       apiUrl: this.apiUrl,
+      stageUrl: this.stageUrl,
+      apiDomainTarget: this.apiDomainTarget,
+      webAclArn: this.webAclArn,
       activationUrl: this.activationUrl,
       managedInstanceRoleName: this.managedInstanceRoleName,
       managedInstanceRoleArn: this.managedInstanceRoleArn,

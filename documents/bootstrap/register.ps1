@@ -601,9 +601,14 @@ while ($true) {
   if ($status -eq '200') { break }
   if ($status -in @('400', '401', '403', '409')) {
     $json = if ($res.Bytes.Length -le $JsonMaxBytes) { Read-JsonObject $body } else { $null }
+    # API Gateway's own refusals (resource policy) say "Message", the function says "message".
     $raw = Get-Field $json 'message'
+    if (-not $raw) { $raw = Get-Field $json 'Message' }
     if (-not $raw) { $raw = 'no message' }
     $message = OneLine $raw
+    if ($message.StartsWith('User: anonymous is not authorized to perform: execute-api:Invoke', [StringComparison]::Ordinal)) {
+      $message += " (the API's resource policy refused this network: its source address or VPC endpoint is not allowed)"
+    }
     $code = OneLine (Get-Field $json 'error')
     switch ($status) {
       '400' { Fail $E_BAD_REQUEST "activation API refused the request (HTTP $status $code): $message" }

@@ -679,8 +679,11 @@ while :; do
     400 | 401 | 403 | 409)
       body_size=$(wc -c <"$WORK/body")
       ((body_size <= JSON_MAX_BYTES)) && json_parse "$(<"$WORK/body")" || JSON=()
-      message=$(one_line "${JSON[message]:-no message}")
+      # API Gateway's own refusals (resource policy) say "Message", the function says "message".
+      message=$(one_line "${JSON[message]:-${JSON[Message]:-no message}}")
       code=$(one_line "${JSON[error]:-}")
+      [[ $message == "User: anonymous is not authorized to perform: execute-api:Invoke"* ]] &&
+        message+=" (the API's resource policy refused this network: its source address or VPC endpoint is not allowed)"
       case $status in
         400) fail "$E_BAD_REQUEST" "activation API refused the request (HTTP $status $code): $message" ;;
         409) fail "$E_CONFLICT" "activation API: name in use (HTTP $status $code): $message" ;;

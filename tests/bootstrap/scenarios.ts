@@ -9,6 +9,7 @@
  * gives register.ps1 the PascalCase (`--token-file` → `-TokenFile`).
  */
 import * as os from "node:os";
+import { resourcePolicyDenyBody } from "../../local/apiAdapter";
 import { GOOD_TOKEN, REGION, UNKNOWN_TOKEN } from "./support/harness";
 import type { Expectation, Scenario } from "./support/scenario";
 
@@ -380,6 +381,22 @@ export const SCENARIOS: readonly Scenario[] = [
     env: onPrem,
     api: canned(404, "{}"),
     expect: stopped(8, [{ status: 404 }], /answered HTTP 404 \(check the API URL\)/),
+  },
+  {
+    title: "API Gateway's resource-policy 403 (apiAllowedCidrs) names the refused network",
+    args: ["--name", "web-1"],
+    env: onPrem,
+    api: canned(
+      403,
+      resourcePolicyDenyBody(
+        "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/latest/GET/activate",
+      ),
+    ),
+    expect: stopped(
+      5,
+      [{ status: 403 }],
+      /\(HTTP 403 \): User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5\/latest\/GET\/activate with an explicit deny \(the API's resource policy refused this network: its source address or VPC endpoint is not allowed\)$/m,
+    ),
   },
   {
     title:

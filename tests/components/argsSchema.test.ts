@@ -55,7 +55,7 @@ describe("component argument schemas", () => {
     [
       "an unknown argument",
       { ...base, throttleRate: 5 },
-      "ActivationApi: throttleRate is not a known key; known: fleetName, fleetTagKey, modeTagKey, defaultMode, environmentTagKey, environment, activationTtlMinutes, throttleRateLimit, throttleBurstLimit, logRetentionDays, ec2Auth, allowedAccounts, tokenAuth, bootstrapTokens, allowedTags, retryAfterSeconds, ssmMaxAttempts, ec2MaxIdentityAgeMinutes, memorySize, manageApiGatewayAccount, parameterReadPrefixes, lambdaTrustSourceAccount, apiGatewayTrustSourceAccount, tags",
+      "ActivationApi: throttleRate is not a known key; known: fleetName, fleetTagKey, modeTagKey, defaultMode, environmentTagKey, environment, activationTtlMinutes, throttleRateLimit, throttleBurstLimit, logRetentionDays, ec2Auth, allowedAccounts, tokenAuth, bootstrapTokens, allowedTags, retryAfterSeconds, ssmMaxAttempts, ec2MaxIdentityAgeMinutes, memorySize, manageApiGatewayAccount, parameterReadPrefixes, lambdaTrustSourceAccount, apiGatewayTrustSourceAccount, apiDomainName, apiCertificateArn, apiHostedZoneId, apiEndpointType, apiVpcEndpointIds, apiAllowedCidrs, apiWaf, tags",
     ],
     [
       "an unknown token field",

@@ -71,7 +71,7 @@ describe("stack config", () => {
         assert.ok(typeof decl.description === "string" && decl.description.length > 10, key);
         assert.ok("default" in decl, key);
       }
-      const structured = ["bootstrapTokens", "allowedTags", "controls"];
+      const structured = ["bootstrapTokens", "allowedTags", "apiWaf", "controls"];
       structured.push("complianceCustomInventoryTypes", "risk");
       // A fraction has no Pulumi project type (integer would refuse 0.8).
       structured.push("janitor", "tierAlarmShare");
@@ -187,6 +187,13 @@ describe("stack config", () => {
       parameterReadPrefixes: [],
       lambdaTrustSourceAccount: true,
       apiGatewayTrustSourceAccount: false,
+      apiDomainName: "",
+      apiCertificateArn: "",
+      apiHostedZoneId: "",
+      apiEndpointType: "REGIONAL",
+      apiVpcEndpointIds: [],
+      apiAllowedCidrs: [],
+      apiWaf: { enabled: false, rateLimit: 300, ipReputation: true },
       controls: {},
       associationMaxConcurrency: "10%",
       associationMaxErrors: "10%",

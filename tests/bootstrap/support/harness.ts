@@ -60,6 +60,8 @@ export interface LocalStackOptions {
   readonly ssmThrottle?: FakeSsmThrottle;
   /** Extra handler environment (overrides the suite's). */
   readonly env?: Record<string, string>;
+  /** Source ranges the API accepts (`apiAllowedCidrs`); others get API Gateway's 403. */
+  readonly allowedCidrs?: readonly string[];
 }
 
 /** The handler environment the suite uses (see the API contract). */
@@ -133,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handler: wrapped,
     throttle: options.apiThrottle,
     region: REGION,
+    allowedCidrs: options.allowedCidrs,
   });
   // The handler logs one JSON line per request to console.log (CloudWatch in Lambda); here
   // they would bury the test and benchmark output. Other output passes through.
