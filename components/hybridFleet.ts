@@ -9,6 +9,7 @@ import {
 import { formatPath, schemaProblems } from "./shared/argsSchema";
 import { HybridFleetArgsSchema } from "./hybridFleet.schema";
 import { ArgumentError } from "./shared/errors";
+import type { FrontDoorArgs } from "./activation/frontDoor";
 import {
   ComplianceControls,
   validateComplianceControlsArgs,
@@ -77,7 +78,7 @@ export interface FleetRiskArgs {
 }
 
 /** Arguments of {@link HybridFleet}: one fleet in one account and region. */
-export interface HybridFleetArgs {
+export interface HybridFleetArgs extends FrontDoorArgs {
   /** Value of the fleet tag that marks the machines this stack manages. */
   readonly fleetName: string;
   /** Environment tag value for EC2 machines (token machines get their token's). */
@@ -118,20 +119,6 @@ export interface HybridFleetArgs {
   readonly lambdaTrustSourceAccount?: boolean;
   /** `aws:SourceAccount` in the API Gateway logging role's trust policy. @default false */
   readonly apiGatewayTrustSourceAccount?: boolean;
-  /** Custom domain of the activation API (REGIONAL only). @default none */
-  readonly apiDomainName?: string;
-  /** ACM certificate for `apiDomainName` in the stack's Region. @default created when `apiHostedZoneId` is set */
-  readonly apiCertificateArn?: string;
-  /** Route 53 hosted zone of `apiDomainName` (certificate validation and alias). @default none */
-  readonly apiHostedZoneId?: string;
-  /** Activation API endpoint type. @default "REGIONAL" */
-  readonly apiEndpointType?: "REGIONAL" | "PRIVATE";
-  /** VPC endpoints a PRIVATE API accepts calls from. @default [] */
-  readonly apiVpcEndpointIds?: readonly string[];
-  /** Source ranges allowed to call the activation API. @default [] (no restriction) */
-  readonly apiAllowedCidrs?: readonly string[];
-  /** WAF web ACL on the activation API's stage. @default undefined (no WAF) */
-  readonly apiWaf?: { readonly rateLimit?: number; readonly ipReputation?: boolean };
   /** Report/enforce associations and their documents. @default every control, component defaults */
   readonly compliance?: FleetComplianceArgs;
   /** Compliance data sync to S3 and Athena; `false` leaves it out. @default component defaults */

@@ -9,6 +9,7 @@ export {
   STAGE_NAME,
 } from "./activation/activationApi";
 export type { ActivationApiArgs } from "./activation/activationApi";
+export type { FrontDoorArgs } from "./activation/frontDoor";
 export { HybridFleet, validateHybridFleetArgs } from "./hybridFleet";
 export type { HybridFleetArgs } from "./hybridFleet";
 export { ArgumentError } from "./shared/errors";

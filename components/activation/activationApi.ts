@@ -99,28 +99,6 @@ export interface ActivationApiArgs extends FrontDoorArgs {
    * opt-in: if it is not honoured, API Gateway cannot write access logs. @default false
    */
   readonly apiGatewayTrustSourceAccount?: boolean;
-  /**
-   * Custom domain for the API (e.g. `activate.fleet.example.com`): machines then call
-   * `https://<domain>/latest/activate`, which survives replacing the API. Needs
-   * `apiCertificateArn` or `apiHostedZoneId`; REGIONAL only. @default none
-   */
-  readonly apiDomainName?: string;
-  /** ACM certificate for `apiDomainName`, in the stack's Region. @default created when `apiHostedZoneId` is set */
-  readonly apiCertificateArn?: string;
-  /** Route 53 hosted zone of `apiDomainName`: the certificate is validated and an alias created in it. @default none */
-  readonly apiHostedZoneId?: string;
-  /** REGIONAL (public endpoint) or PRIVATE (reachable only through `apiVpcEndpointIds`). @default "REGIONAL" */
-  readonly apiEndpointType?: "REGIONAL" | "PRIVATE";
-  /** execute-api interface VPC endpoints a PRIVATE API accepts calls from (resource policy on `aws:SourceVpce`). @default [] */
-  readonly apiVpcEndpointIds?: readonly string[];
-  /**
-   * Source ranges (IPv4/IPv6 CIDR) allowed to call; everyone else is refused, by the WAF web
-   * ACL when `apiWaf` is on, else by the resource policy (`aws:SourceIp`, or `aws:VpcSourceIp`
-   * on a PRIVATE API). @default [] (no restriction)
-   */
-  readonly apiAllowedCidrs?: readonly string[];
-  /** AWS WAF web ACL on the stage: per-IP rate limit and AWS's IP reputation list. @default undefined (no WAF) */
-  readonly apiWaf?: { readonly rateLimit?: number; readonly ipReputation?: boolean };
   /** Tags for every resource created. @default {} */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
