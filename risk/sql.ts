@@ -18,6 +18,8 @@ import {
   indent,
   instanceContextSql,
   sameMachine,
+  parquetStorage,
+  parquetTableParameters,
   sortedRecord,
   sqlString,
   table,
@@ -1032,10 +1034,7 @@ export function riskGlueTableSpecs(
       description:
         "Risk history: one row per environment x mode (x control x severity) per snapshot",
       tableType: "EXTERNAL_TABLE",
-      parameters: sortedRecord([
-        ["EXTERNAL", "TRUE"],
-        ["classification", "parquet"],
-        ["parquet.compression", "SNAPPY"],
+      parameters: parquetTableParameters([
         ["projection.enabled", "true"],
         [`projection.${HISTORY_PARTITION_KEY}.type`, "date"],
         [`projection.${HISTORY_PARTITION_KEY}.format`, "yyyy-MM-dd"],
@@ -1044,17 +1043,10 @@ export function riskGlueTableSpecs(
         [`projection.${HISTORY_PARTITION_KEY}.interval.unit`, "DAYS"],
       ]),
       partitionKeys: [{ name: HISTORY_PARTITION_KEY, type: "string" }],
-      storageDescriptor: {
-        location: history,
-        inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-        outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-        serDeInfo: {
-          name: "ParquetHiveSerDe",
-          serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-          parameters: sortedRecord([["serialization.format", "1"]]),
-        },
-        columns: HISTORY_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-      },
+      storageDescriptor: parquetStorage(
+        history,
+        HISTORY_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+      ),
     },
     workTableSpec(names.workTable ?? RISK_TABLE_NAMES.work, {
       bucketName: loc.bucketName,

@@ -25,7 +25,8 @@ import {
   type GlueTableSpec,
   type SqlContext,
   indent,
-  sortedRecord,
+  parquetStorage,
+  parquetTableParameters,
   sqlString,
   table,
 } from "../components/sync/complianceSync.sql";
@@ -197,22 +198,11 @@ export function workTableSpec(name: string, loc: WorkTableLocation): GlueTableSp
     description:
       "Risk snapshot work table: one snapshot's copy of the sync data it reads (rewritten by every snapshot)",
     tableType: "EXTERNAL_TABLE",
-    parameters: sortedRecord([
-      ["EXTERNAL", "TRUE"],
-      ["classification", "parquet"],
-      ["parquet.compression", "SNAPPY"],
-    ]),
+    parameters: parquetTableParameters(),
     partitionKeys: [],
-    storageDescriptor: {
-      location: `s3://${loc.bucketName}/${loc.prefix}/`,
-      inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-      outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-      serDeInfo: {
-        name: "ParquetHiveSerDe",
-        serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-        parameters: sortedRecord([["serialization.format", "1"]]),
-      },
-      columns: WORK_COLUMNS.map((c) => ({ name: c, type: "string" as const })),
-    },
+    storageDescriptor: parquetStorage(
+      `s3://${loc.bucketName}/${loc.prefix}/`,
+      WORK_COLUMNS.map((c) => ({ name: c, type: "string" as const })),
+    ),
   };
 }

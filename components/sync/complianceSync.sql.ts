@@ -225,6 +225,37 @@ export function sortedRecord(entries: [string, string][]): Record<string, string
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** Hive's Parquet SerDe: the risk tables Athena writes with `INSERT INTO` are Parquet. */
+export const PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+
+/** The parameters of an external Snappy-compressed Parquet table, with `extra` (projection). */
+export function parquetTableParameters(extra: [string, string][] = []): Record<string, string> {
+  return sortedRecord([
+    ["EXTERNAL", "TRUE"],
+    ["classification", "parquet"],
+    ["parquet.compression", "SNAPPY"],
+    ...extra,
+  ]);
+}
+
+/** The storage descriptor of a Parquet table at `location` (`s3://…/`). */
+export function parquetStorage(
+  location: string,
+  columns: GlueTableSpec["storageDescriptor"]["columns"],
+): GlueTableSpec["storageDescriptor"] {
+  return {
+    location,
+    inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    serDeInfo: {
+      name: "ParquetHiveSerDe",
+      serializationLibrary: PARQUET_SERDE,
+      parameters: sortedRecord([["serialization.format", "1"]]),
+    },
+    columns,
+  };
+}
+
 /**
  * The Glue table for one inventory type.
  *

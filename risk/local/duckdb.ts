@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { GlueTableSpec } from "../../components/sync/complianceSync.sql";
+import { PARQUET_SERDE, type GlueTableSpec } from "../../components/sync/complianceSync.sql";
 
 /**
  * Trino's `from_iso8601_timestamp`: ISO 8601 only (`T` between date and time, optional
@@ -87,7 +87,6 @@ export interface SyncDuckdbOptions {
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
-const PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 
 function sqlPath(p: string): string {
   return `'${p.replace(/'/g, "''")}'`;
