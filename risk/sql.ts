@@ -253,17 +253,23 @@ WHERE ${LIVE}`,
   );
   // Every capture time read, by source: machines are last seen by their instance and
   // compliance summary lines (as the not-seen query), controls by their summaries and items.
+  // Each time is parsed here, once, for every query below that compares them. Only the
+  // newest and oldest times count, so an item time is kept once per machine, type and time,
+  // not once per finding.
   add(
     "seen",
     [],
-    `SELECT 'instance' AS source, accountid, region, resourceid, CAST(NULL AS varchar) AS compliancetype, capturetime
-FROM ${t("AWS:InstanceInformation")}
-UNION ALL
-SELECT 'summary', accountid, region, resourceid, compliancetype, capturetime
-FROM ${t("AWS:ComplianceSummary")}
-UNION ALL
-SELECT 'item', accountid, region, resourceid, compliancetype, capturetime
-FROM ${t("AWS:ComplianceItem")}`,
+    `SELECT source, accountid, region, resourceid, compliancetype, capturetime, from_iso8601_timestamp(capturetime) AS captured_at
+FROM (
+  SELECT 'instance' AS source, accountid, region, resourceid, CAST(NULL AS varchar) AS compliancetype, capturetime
+  FROM ${t("AWS:InstanceInformation")}
+  UNION ALL
+  SELECT 'summary', accountid, region, resourceid, compliancetype, capturetime
+  FROM ${t("AWS:ComplianceSummary")}
+  UNION ALL
+  SELECT DISTINCT 'item', accountid, region, resourceid, compliancetype, capturetime
+  FROM ${t("AWS:ComplianceItem")}
+) x`,
   );
   add(
     "last_seen",
@@ -272,8 +278,8 @@ FROM ${t("AWS:ComplianceItem")}`,
   accountid,
   region,
   resourceid,
-  max_by(capturetime, from_iso8601_timestamp(capturetime)) AS last_seen,
-  max(from_iso8601_timestamp(capturetime)) AS last_seen_at
+  max_by(capturetime, captured_at) AS last_seen,
+  max(captured_at) AS last_seen_at
 FROM seen
 WHERE source <> 'item' AND capturetime IS NOT NULL
 GROUP BY accountid, region, resourceid`,
@@ -282,7 +288,7 @@ GROUP BY accountid, region, resourceid`,
   add(
     "type_seen",
     ["seen"],
-    `SELECT accountid, region, resourceid, compliancetype, max(from_iso8601_timestamp(capturetime)) AS seen_at
+    `SELECT accountid, region, resourceid, compliancetype, max(captured_at) AS seen_at
 FROM seen
 WHERE source <> 'instance' AND capturetime IS NOT NULL AND compliancetype IS NOT NULL
 GROUP BY accountid, region, resourceid, compliancetype`,
@@ -475,9 +481,10 @@ FROM findings f
 LEFT JOIN finding_state s ON ${sameMachine("s", "f")}
   AND s.compliance_type = f.compliance_type AND s.finding_id = f.finding_id`,
   );
+  // Each fleet machine with when it was last seen, and whether that is too long ago.
   add(
-    "by_machine",
-    ["fleet", "risk_findings", "last_seen", "params"],
+    "machine_seen",
+    ["fleet", "last_seen", "params"],
     `SELECT
   f.accountid,
   f.region,
@@ -487,17 +494,32 @@ LEFT JOIN finding_state s ON ${sameMachine("s", "f")}
   f.compliance_mode,
   l.last_seen,
   l.last_seen_at,
-  l.last_seen_at IS NULL OR ${seconds("l.last_seen_at")} < ${seconds("p.now_at")} - ${stale} AS not_seen,
+  l.last_seen_at IS NULL OR ${seconds("l.last_seen_at")} < ${seconds("p.now_at")} - ${stale} AS not_seen
+FROM fleet f
+CROSS JOIN params p
+LEFT JOIN last_seen l ON ${sameMachine("l", "f")}`,
+  );
+  add(
+    "by_machine",
+    ["machine_seen", "risk_findings"],
+    `SELECT
+  m.accountid,
+  m.region,
+  m.resourceid,
+  m.name,
+  m.environment,
+  m.compliance_mode,
+  m.last_seen,
+  m.last_seen_at,
+  m.not_seen,
   ${sumInt("r.score")} AS score,
   ${sumInt("CASE WHEN r.state <> 'accepted' THEN 1 ELSE 0 END")} AS open,
   ${sumInt("CASE WHEN r.state = 'accepted' THEN 1 ELSE 0 END")} AS accepted,
   ${sumInt("CASE WHEN r.state = 'acceptance-expired' THEN 1 ELSE 0 END")} AS acceptance_expired
-FROM fleet f
-CROSS JOIN params p
-LEFT JOIN risk_findings r ON ${sameMachine("r", "f")}
-LEFT JOIN last_seen l ON ${sameMachine("l", "f")}
-GROUP BY f.accountid, f.region, f.resourceid, f.name, f.environment, f.compliance_mode,
-  l.last_seen, l.last_seen_at, p.now_at`,
+FROM machine_seen m
+LEFT JOIN risk_findings r ON ${sameMachine("r", "m")}
+GROUP BY m.accountid, m.region, m.resourceid, m.name, m.environment, m.compliance_mode,
+  m.last_seen, m.last_seen_at, m.not_seen`,
   );
   add(
     "ranked",
@@ -600,8 +622,8 @@ ${SEVERITIES.map(
 ) o
 CROSS JOIN (
   SELECT
-    min_by(x.capturetime, from_iso8601_timestamp(x.capturetime)) AS data_from,
-    max_by(x.capturetime, from_iso8601_timestamp(x.capturetime)) AS data_to
+    min_by(x.capturetime, x.captured_at) AS data_from,
+    max_by(x.capturetime, x.captured_at) AS data_to
   FROM seen x
   JOIN fleet f ON ${sameMachine("x", "f")}
   WHERE x.capturetime IS NOT NULL
@@ -744,7 +766,8 @@ LEFT JOIN (
 ORDER BY a.id`,
     },
     not_seen: {
-      needs: ["by_machine", "params"],
+      // Not the findings: the machines and when they were last seen are all it shows.
+      needs: ["machine_seen", "params"],
       body: `SELECT
   m.resourceid AS resource_id,
   m.name,
@@ -752,7 +775,7 @@ ORDER BY a.id`,
   m.compliance_mode,
   m.last_seen,
   CAST(floor((${seconds("p.now_at")} - ${seconds("m.last_seen_at")}) / 86400) AS integer) AS days_since_seen
-FROM by_machine m
+FROM machine_seen m
 CROSS JOIN params p
 WHERE m.not_seen
 ORDER BY m.last_seen_at ASC NULLS FIRST, m.resourceid, m.accountid, m.region`,

@@ -100,6 +100,7 @@ function sqlPath(p: string): string {
  */
 export class SyncDuckdb {
   private constructor(
+    private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly root: string,
     private readonly bucketName: string,
@@ -117,7 +118,15 @@ export class SyncDuckdb {
     options: SyncDuckdbOptions = {},
   ): Promise<SyncDuckdb> {
     const instance = await DuckDBInstance.create(":memory:");
-    const db = new SyncDuckdb(await instance.connect(), root, bucketName, database, specs, options);
+    const db = new SyncDuckdb(
+      instance,
+      await instance.connect(),
+      root,
+      bucketName,
+      database,
+      specs,
+      options,
+    );
     await db.exec(`CREATE SCHEMA ${database}`);
     await db.exec("SET TimeZone = 'UTC'");
     await db.exec(FROM_ISO8601_TIMESTAMP);
@@ -251,14 +260,27 @@ export class SyncDuckdb {
   }
 
   /**
-   * Removes a Parquet table's files (the snapshot function empties the work table's prefix
-   * this way before each snapshot); the table then reads as empty.
+   * Reads a Parquet table's folder again, so files another session wrote there are seen
+   * (a view over a folder with no files reads as empty until then).
    */
-  async clearTable(name: string): Promise<void> {
+  async refreshTable(name: string): Promise<void> {
+    await this.defineParquetTable(this.parquetSpec(name));
+  }
+
+  private parquetSpec(name: string): GlueTableSpec {
     const spec = this.specs.find((s) => s.name === name);
     if (!spec || spec.storageDescriptor.serDeInfo.serializationLibrary !== PARQUET_SERDE) {
       throw new Error(`no Parquet table ${name}`);
     }
+    return spec;
+  }
+
+  /**
+   * Removes a Parquet table's files (the snapshot function empties the work table's prefix
+   * this way before each snapshot); the table then reads as empty.
+   */
+  async clearTable(name: string): Promise<void> {
+    const spec = this.parquetSpec(name);
     fs.rmSync(this.parquetFolder(spec), { recursive: true, force: true });
     await this.defineParquetTable(spec);
   }
@@ -323,8 +345,12 @@ export class SyncDuckdb {
     });
   }
 
-  /** Closes the connection. */
+  /**
+   * Closes the connection and the database, whose memory DuckDB then hands back (a new
+   * database's start flushes the allocator: the next session starts from that).
+   */
   close(): void {
     this.connection.closeSync();
+    this.instance.closeSync();
   }
 }

@@ -14,8 +14,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   BUILTIN_INVENTORY_TYPES,
+  type GlueTableSpec,
   glueTableSpec,
-  tableNameFor,
 } from "../../components/sync/complianceSync.sql";
 import { assembleSnapshot } from "../assemble";
 import { SNAPSHOT_COLUMNS, type RiskSnapshot, type SnapshotQueryKey } from "../model";
@@ -30,7 +30,7 @@ import {
 import { STAGED_SYNC_TYPES } from "../stage";
 import type { RiskSqlContext } from "../sql";
 import type { StackRiskSettings } from "./config";
-import { SyncDuckdb, type Row } from "./duckdb";
+import { SyncDuckdb, type Row, type SyncDuckdbOptions } from "./duckdb";
 import type { SyncScan } from "./scan";
 
 /** The sync types the snapshot's statements read (and the scanner checks). */
@@ -81,6 +81,27 @@ export function localSqlContext(
   };
 }
 
+/** Options of {@link openLocalEngine}. */
+export interface LocalEngineOptions {
+  /**
+   * Above this many work rows the statements hand freed memory back at once.
+   * @default FLUSH_ABOVE_WORK_ROWS
+   */
+  readonly flushAboveWorkRows?: number;
+}
+
+/** What a {@link LocalEngine} opens its DuckDB sessions over. */
+interface EngineTables {
+  /** The scratch folder that plays the bucket. */
+  readonly scratch: string;
+  /** The sync tables' specs (read by the copy only). */
+  readonly sync: readonly GlueTableSpec[];
+  /** The risk tables' specs: register, history and the work table. */
+  readonly risk: readonly GlueTableSpec[];
+  /** Unreadable sync files to leave out, and the history folder. */
+  readonly options: SyncDuckdbOptions;
+}
+
 /**
  * Opens DuckDB over the scan (sync tables, register, history) in a scratch folder that
  * {@link LocalEngine.close} removes.
@@ -89,6 +110,7 @@ export async function openLocalEngine(
   scan: SyncScan,
   settings: StackRiskSettings,
   historyDir: string,
+  options: LocalEngineOptions = {},
 ): Promise<LocalEngine> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "risk-local-"));
   try {
@@ -105,45 +127,114 @@ export async function openLocalEngine(
       accountIds: scan.accountIds,
       regions: scan.regions,
     };
-    const specs = [
-      ...BUILTIN_INVENTORY_TYPES.filter((t) => SNAPSHOT_SYNC_TYPES.includes(t.typeName)).map((t) =>
-        glueTableSpec(t, location),
+    const tables: EngineTables = {
+      scratch,
+      sync: BUILTIN_INVENTORY_TYPES.filter((t) => SNAPSHOT_SYNC_TYPES.includes(t.typeName)).map(
+        (t) => glueTableSpec(t, location),
       ),
-      ...riskGlueTableSpecs({ bucketName: BUCKET }),
-    ];
-    const db = await SyncDuckdb.open(scratch, BUCKET, DATABASE, specs, {
-      exclude: scan.unreadable.map((u) => path.join(SYNC_PREFIX, ...u.file.split("/"))),
-      historyDir,
-    });
-    // Row order means nothing without ORDER BY, and keeping it costs memory and time. Past
-    // its memory limit (DuckDB's default, 80% of RAM) DuckDB spills to the scratch folder.
-    await db.exec("SET preserve_insertion_order = false");
-    // Freed memory goes back to the system only past DuckDB's allocator thresholds (128 MiB
-    // per thread, 512 MiB after a bulk free, by default), so each statement's peak sat on the
-    // last one's leftovers: 50,000 machines peaked at 846 MiB, 530 MiB with these. The price
-    // is about 0.1 s per statement (10,000 machines: 1 s over the nine); a bulk threshold of
-    // 128 MB kept that but let 100,000 machines peak at 1,359 MiB instead of 938.
-    // Settings: https://duckdb.org/docs/stable/configuration/overview
-    await db.exec("SET allocator_flush_threshold = '8MB'");
-    await db.exec("SET allocator_bulk_deallocation_flush_threshold = '8MB'");
-    await db.exec("SET allocator_background_threads = true");
-    await db.exec(
-      `SET temp_directory = '${path.join(scratch, "duckdb-spill").replace(/'/g, "''")}'`,
-    );
-    return new LocalEngine(db, scratch);
+      risk: riskGlueTableSpecs({ bucketName: BUCKET }),
+      options: {
+        exclude: scan.unreadable.map((u) => path.join(SYNC_PREFIX, ...u.file.split("/"))),
+        historyDir,
+      },
+    };
+    const db = await openSession(tables, "statements");
+    try {
+      const flushAbove = options.flushAboveWorkRows ?? FLUSH_ABOVE_WORK_ROWS;
+      return new LocalEngine(tables, db, flushAbove, await openSession(tables, "copy"));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
     throw err;
   }
 }
 
+/**
+ * One DuckDB session of the engine:
+ * - `copy`: every table; the copy into the work table reads the sync files (so do the
+ *   bench's bare scan and the statements built with `readSyncTables`);
+ * - `statements`: the risk tables only (register, history, work table): the statements over
+ *   the copy never read a sync file, and this session never lists one.
+ *
+ * The copy runs in its own session, closed before the statements run, because what DuckDB
+ * gathers while reading many small files (per-file scan state, read buffers) otherwise stays
+ * with the process: 100,000 machines held about 600 MiB after the copy in one session, about
+ * 230 MiB in a new one.
+ */
+async function openSession(tables: EngineTables, kind: "copy" | "statements"): Promise<SyncDuckdb> {
+  const specs = kind === "copy" ? [...tables.sync, ...tables.risk] : tables.risk;
+  const db = await SyncDuckdb.open(tables.scratch, BUCKET, DATABASE, specs, tables.options);
+  try {
+    // Row order means nothing without ORDER BY, and keeping it costs memory and time. Past
+    // its memory limit (DuckDB's default, 80% of RAM) DuckDB spills to the scratch folder.
+    await db.exec("SET preserve_insertion_order = false");
+    await db.exec(
+      `SET temp_directory = '${path.join(tables.scratch, "duckdb-spill").replace(/'/g, "''")}'`,
+    );
+    // The copy's peak is the snapshot's at scale (per-file state of many small files):
+    // flushing as it goes kept 50,000 machines at 530 MiB instead of 846 MiB.
+    if (kind === "copy") await handBackMemory(db, true);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Above this many rows in the work table the statements hand freed memory back at once.
+ *
+ * Their working set grows with the copy, about 500 bytes per work row: 50,000 machines
+ * (815,000 rows) took about 420 MiB, 100,000 machines peaked at 1,140 MiB keeping freed
+ * memory. Flushing costs each statement about 0.1–0.2 s of fresh page faults, whatever the
+ * fleet size: 10,000 machines (163,000 rows) spent 0.7× the bare scan on the statements
+ * flushing, 0.42× keeping it (`npm run bench -- risk`), for a peak under 400 MiB either way.
+ * So small copies keep it (DuckDB's default) and large ones flush.
+ */
+export const FLUSH_ABOVE_WORK_ROWS = 500_000;
+
+/**
+ * Whether DuckDB hands freed memory back to the system at once (flush thresholds of 8 MB,
+ * purged by background threads) or keeps it for its next allocations (its defaults: 128 MB
+ * per thread, 512 MB after a bulk free), in which case a statement's peak sits on what the
+ * last one freed. Settings: https://duckdb.org/docs/stable/configuration/overview
+ */
+async function handBackMemory(db: SyncDuckdb, eager: boolean): Promise<void> {
+  for (const setting of [
+    "allocator_flush_threshold",
+    "allocator_bulk_deallocation_flush_threshold",
+  ]) {
+    await db.exec(eager ? `SET ${setting} = '8MB'` : `RESET ${setting}`);
+  }
+  await db.exec(
+    eager ? "SET allocator_background_threads = true" : "RESET allocator_background_threads",
+  );
+}
+
 /** DuckDB over one sync folder, ready to run snapshots. */
 export class LocalEngine {
   constructor(
-    /** The DuckDB stand-in (exposed for the bench's bare scan). */
+    private readonly tables: EngineTables,
+    /**
+     * The session the snapshot's statements run in: the risk tables only (register, history,
+     * work table), no sync table.
+     */
     readonly db: SyncDuckdb,
-    private readonly scratch: string,
+    private readonly flushAboveWorkRows: number,
+    /** The copy's session, opened with the engine (so listing the sync files is part of opening) until the copy closes it. */
+    private copySession?: SyncDuckdb,
   ) {}
+
+  /**
+   * A new session over every table, sync tables included; the caller closes it. The copy
+   * runs in one; so do statements that read the sync tables themselves.
+   */
+  openCopySession(): Promise<SyncDuckdb> {
+    return openSession(this.tables, "copy");
+  }
 
   /**
    * The snapshot's first step, as the function runs it: empties the work table, then copies
@@ -152,28 +243,34 @@ export class LocalEngine {
    * The function runs `prepare`, one INSERT whose `UNION ALL` reads the four sync tables;
    * offline its branches run one after the other (`riskPrepareParts`), each appending its
    * own Parquet file, because DuckDB keeps some state for every file a scan reads until the
-   * statement ends: this way it holds one table's files at a time, not all four.
+   * statement ends: this way it holds one table's files at a time, not all four. The copy
+   * runs in a session of its own ({@link openCopySession}), closed when it is done.
    */
   async prepare(ctx: RiskSqlContext): Promise<number> {
-    await this.db.clearTable(ctx.workTable ?? RISK_TABLE_NAMES.work);
+    const work = ctx.workTable ?? RISK_TABLE_NAMES.work;
+    const copy = this.copySession ?? (await this.openCopySession());
+    this.copySession = undefined;
     let rows = 0;
-    for (const part of riskPrepareParts(ctx)) rows += await this.db.insertInto(part);
+    try {
+      await copy.clearTable(work);
+      for (const part of riskPrepareParts(ctx)) rows += await copy.insertInto(part);
+    } finally {
+      copy.close();
+    }
+    await this.db.refreshTable(work);
+    await handBackMemory(this.db, rows > this.flushAboveWorkRows);
     return rows;
   }
 
-  /** Each sync table's columns that the snapshot reads (table name → columns). */
-  async usedColumns(ctx: RiskSqlContext): Promise<Map<string, string[]>> {
+  /** Each sync table's columns that the snapshot reads (table name → columns, in table order). */
+  usedColumns(ctx: RiskSqlContext): Map<string, string[]> {
     const { prepare } = riskStatements(ctx);
     const out = new Map<string, string[]>();
-    for (const type of SNAPSHOT_SYNC_TYPES) {
-      const table = tableNameFor(type);
-      const columns = await this.db.rows(
-        "SELECT column_name FROM information_schema.columns " +
-          `WHERE table_schema = '${DATABASE}' AND table_name = '${table}' ORDER BY ordinal_position`,
-      );
+    for (const spec of this.tables.sync) {
+      const columns = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map((c) => c.name);
       out.set(
-        table,
-        columns.map((c) => String(c.column_name)).filter((c) => new RegExp(`"${c}"`).test(prepare)),
+        spec.name,
+        columns.filter((c) => new RegExp(`"${c}"`).test(prepare)),
       );
     }
     return out;
@@ -196,13 +293,14 @@ export class LocalEngine {
 
   /** The folder of the work table's Parquet files (inside the scratch folder). */
   get workFolder(): string {
-    return path.join(this.scratch, RISK_PREFIXES.work);
+    return path.join(this.tables.scratch, RISK_PREFIXES.work);
   }
 
   /** Closes DuckDB and removes the scratch folder (never the sync or history folder). */
   close(): void {
+    this.copySession?.close();
     this.db.close();
-    fs.rmSync(this.scratch, { recursive: true, force: true });
+    fs.rmSync(this.tables.scratch, { recursive: true, force: true });
   }
 }
 

@@ -54,14 +54,16 @@ describe("offline engine (the snapshot's work table)", function () {
     const direct = riskStatements(ctx, { readSyncTables: true });
     const at = [snapshotTime(NOW)];
     const engine = await openLocalEngine(scan, settings, path.join(tmp, "h-direct"));
+    const full = await engine.openCopySession();
     let plain: Record<string, Row[]>;
     try {
-      assert.equal((await engine.db.insertInto(direct.appendHistory, at)) > 0, true);
+      assert.equal((await full.insertInto(direct.appendHistory, at)) > 0, true);
       plain = {};
       for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
-        plain[key] = await engine.db.rows(direct.selects[key], at);
+        plain[key] = await full.rows(direct.selects[key], at);
       }
     } finally {
+      full.close();
       engine.close();
     }
     const staged = await openLocalEngine(scan, settings, path.join(tmp, "h-staged"));
@@ -71,12 +73,26 @@ describe("offline engine (the snapshot's work table)", function () {
       const rows = await staged.selectRows(ctx, NOW);
       assert.ok(plain.top_machines.length > 0 && plain.acceptances.length === 3);
       assert.deepEqual(rows, plain);
-      // The copy keeps the findings and folds the compliant items: fewer item rows than read.
-      const [{ read, kept }] = await staged.db.rows(
-        "SELECT (SELECT count(*) FROM risk_local.aws_complianceitem) AS read, " +
-          "(SELECT count(*) FROM risk_local.risk_snapshot_work WHERE source = 'item') AS kept",
+      // The statements run in a session without the sync tables: they read only the copy.
+      assert.deepEqual(
+        (
+          await staged.db.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'risk_local' ORDER BY 1",
+          )
+        ).map((r) => r.table_name),
+        ["risk_acceptance_scopes", "risk_acceptances", "risk_history", "risk_snapshot_work"],
       );
-      assert.ok((kept as number) < (read as number) / 2, `${kept} item rows kept of ${read}`);
+      const copy = await staged.openCopySession();
+      try {
+        // The copy keeps the findings and folds the compliant items: fewer item rows than read.
+        const [{ read, kept }] = await copy.rows(
+          "SELECT (SELECT count(*) FROM risk_local.aws_complianceitem) AS read, " +
+            "(SELECT count(*) FROM risk_local.risk_snapshot_work WHERE source = 'item') AS kept",
+        );
+        assert.ok((kept as number) < (read as number) / 2, `${kept} item rows kept of ${read}`);
+      } finally {
+        copy.close();
+      }
       // A second prepare replaces the copy (the function empties the prefix first).
       assert.equal(await staged.prepare(ctx), copied);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
@@ -85,20 +101,71 @@ describe("offline engine (the snapshot's work table)", function () {
       assert.equal(fs.readdirSync(staged.workFolder).length, 4);
       const work = "SELECT * FROM risk_local.risk_snapshot_work ORDER BY ALL";
       const fromParts = await staged.db.rows(work);
-      await staged.db.clearTable("risk_snapshot_work");
-      assert.equal(await staged.db.insertInto(riskStatements(ctx).prepare), copied);
+      const whole = await staged.openCopySession();
+      try {
+        await whole.clearTable("risk_snapshot_work");
+        assert.equal(await whole.insertInto(riskStatements(ctx).prepare), copied);
+        // And the sync tables read every file again afterwards.
+        assert.deepEqual(
+          await whole.rows("SELECT count(*) AS n FROM risk_local.aws_instanceinformation"),
+          [{ n: 80 }],
+        );
+      } finally {
+        whole.close();
+      }
       assert.equal(fs.readdirSync(staged.workFolder).length, 1);
+      // Files another session wrote are read once the table is read again.
+      await staged.db.refreshTable("risk_snapshot_work");
       assert.deepEqual(await staged.db.rows(work), fromParts);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
-      // And the sync tables read every file again afterwards.
-      assert.deepEqual(
-        await staged.db.rows("SELECT count(*) AS n FROM risk_local.aws_instanceinformation"),
-        [{ n: 80 }],
-      );
     } finally {
       staged.close();
     }
     assert.deepEqual(tree(sync), before);
+  });
+
+  it("keeps freed memory for a small copy's statements and hands it back at once for a large one", async () => {
+    const sync = path.join(tmp, "flush");
+    writeSampleFleet(sync, { machines: 5, itemsPerMachine: 4, now: NOW });
+    const scan = scanSyncFolder(sync, { types: SNAPSHOT_SYNC_TYPES });
+    const settings = { ...defaultRiskSettings(), ...sampleRiskConfig(NOW) };
+    const ctx = localSqlContext(settings, "sample");
+    const allocator = (db: { rows: (sql: string) => Promise<Row[]> }) =>
+      db.rows(
+        "SELECT current_setting('allocator_flush_threshold') AS thread, " +
+          "current_setting('allocator_bulk_deallocation_flush_threshold') AS bulk, " +
+          "current_setting('allocator_background_threads') AS background",
+      );
+    const keep = [{ thread: "128.0 MiB", bulk: "512.0 MiB", background: false }];
+    const flush = [{ thread: "7.6 MiB", bulk: "7.6 MiB", background: true }];
+    const engine = await openLocalEngine(scan, settings, path.join(tmp, "h-flush"), {
+      flushAboveWorkRows: 50,
+    });
+    try {
+      const copy = await engine.openCopySession();
+      try {
+        // The copy always flushes: its peak is the snapshot's at scale.
+        assert.deepEqual(await allocator(copy), flush);
+      } finally {
+        copy.close();
+      }
+      assert.deepEqual(await allocator(engine.db), keep);
+      const rows = await engine.prepare(ctx);
+      assert.ok(rows > 50, `${rows} work rows`);
+      assert.deepEqual(await allocator(engine.db), flush);
+      // A copy at or below the threshold goes back to DuckDB's defaults.
+      const small = await openLocalEngine(scan, settings, path.join(tmp, "h-keep"), {
+        flushAboveWorkRows: rows,
+      });
+      try {
+        assert.equal(await small.prepare(ctx), rows);
+        assert.deepEqual(await allocator(small.db), keep);
+      } finally {
+        small.close();
+      }
+    } finally {
+      engine.close();
+    }
   });
 
   it("names the columns the snapshot reads of each sync table (the bench's bare scan reads them)", async () => {
@@ -107,7 +174,7 @@ describe("offline engine (the snapshot's work table)", function () {
     const settings = defaultRiskSettings();
     const engine = await openLocalEngine(scanSyncFolder(sync), settings, path.join(tmp, "h"));
     try {
-      const used = await engine.usedColumns(localSqlContext(settings, undefined));
+      const used = engine.usedColumns(localSqlContext(settings, undefined));
       assert.deepEqual([...used.keys()].sort(), [
         "aws_complianceitem",
         "aws_compliancesummary",
