@@ -161,8 +161,8 @@ export async function openLocalEngine(
  *
  * The copy runs in its own session, closed before the statements run, because what DuckDB
  * gathers while reading many small files (per-file scan state, read buffers) otherwise stays
- * with the process: 100,000 machines held about 600 MiB after the copy in one session, about
- * 230 MiB in a new one.
+ * with the process: 50,000 machines held about 600 MiB after the copy in one session, about
+ * 240 MiB once the copy's session was closed.
  */
 async function openSession(tables: EngineTables, kind: "copy" | "statements"): Promise<SyncDuckdb> {
   const specs = kind === "copy" ? [...tables.sync, ...tables.risk] : tables.risk;
@@ -189,10 +189,10 @@ async function openSession(tables: EngineTables, kind: "copy" | "statements"): P
  *
  * Their working set grows with the copy, about 500 bytes per work row: 50,000 machines
  * (815,000 rows) took about 420 MiB, 100,000 machines peaked at 1,140 MiB keeping freed
- * memory. Flushing costs each statement about 0.1–0.2 s of fresh page faults, whatever the
- * fleet size: 10,000 machines (163,000 rows) spent 0.7× the bare scan on the statements
- * flushing, 0.42× keeping it (`npm run bench -- risk`), for a peak under 400 MiB either way.
- * So small copies keep it (DuckDB's default) and large ones flush.
+ * memory, about 910 MiB flushing. Flushing costs each statement about 0.1–0.2 s of fresh page
+ * faults, whatever the fleet size: 10,000 machines (163,000 rows) took 1.86× the bare scan
+ * flushing and 1.52× keeping it (`npm run bench -- risk`), with a peak under 400 MiB either
+ * way. So small copies keep it (DuckDB's default) and large ones flush.
  */
 export const FLUSH_ABOVE_WORK_ROWS = 500_000;
 
