@@ -19,7 +19,7 @@
  *
  * Not a prediction of Athena latency: Athena scans in parallel over many workers.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -212,6 +212,15 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
   }
 }
 
+/** Writes every dirty page to disk (`sync`); where there is no `sync` (Windows), nothing. */
+function writeBack(): void {
+  try {
+    execFileSync("sync", { stdio: "ignore" });
+  } catch {
+    // No sync(1): the children may then share the machine with the write-back.
+  }
+}
+
 function runChild<T>(kind: "bare" | "snapshot", fleetFile: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -273,6 +282,9 @@ export async function run(): Promise<void> {
       const fleetFile = path.join(root, "..", `${path.basename(root)}.json`);
       fs.writeFileSync(fleetFile, JSON.stringify(fleet));
       // The generator just wrote the files, so they are in the page cache for both children.
+      // They go to disk first, so that neither child shares the machine with the kernel
+      // writing them back.
+      writeBack();
       const b = await runChild<BareResult>("bare", fleetFile);
       const r = await runChild<SnapshotResult>("snapshot", fleetFile);
       fs.rmSync(fleetFile, { force: true });
