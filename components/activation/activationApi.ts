@@ -23,9 +23,9 @@ import { buildLinuxUserData, buildWindowsUserData } from "./userData";
 import {
   activationFunctionPolicy,
   apiGatewayLoggingTrustPolicy,
-  lambdaTrustPolicy,
   managedInstanceTrustPolicy,
 } from "../shared/policies";
+import { bundledFunction } from "../shared/bundledFunction";
 
 export { LOG_RETENTION_DAYS };
 
@@ -341,39 +341,6 @@ export class ActivationApi extends pulumi.ComponentResource {
       parent,
     );
 
-    const functionLogs = new aws.cloudwatch.LogGroup(
-      `${name}-function-logs`,
-      { retentionInDays: retention, tags },
-      parent,
-    );
-    const functionRole = new aws.iam.Role(
-      `${name}-function`,
-      {
-        description: `Activation API function of fleet ${args.fleetName}`,
-        assumeRolePolicy: accountId.apply((a) =>
-          JSON.stringify(
-            lambdaTrustPolicy((args.lambdaTrustSourceAccount ?? true) ? a : undefined),
-          ),
-        ),
-        tags,
-      },
-      parent,
-    );
-    const functionPolicy = new aws.iam.RolePolicy(
-      `${name}-function`,
-      {
-        role: functionRole.id,
-        policy: pulumi
-          .all([managedInstanceRole.arn, functionLogs.arn])
-          .apply(([roleArn, logArn]) =>
-            JSON.stringify(
-              activationFunctionPolicy({ managedInstanceRoleArn: roleArn, logGroupArn: logArn }),
-            ),
-          ),
-      },
-      parent,
-    );
-
     // The name lease: one item per name, taken with a conditional write (functions/activation/lease.ts).
     const leaseTable = new aws.dynamodb.Table(
       `${name}-name-leases`,
@@ -390,56 +357,73 @@ export class ActivationApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    const leasePolicy = new aws.iam.RolePolicy(
-      `${name}-function-lease`,
+    const { logGroup: functionLogs, fn } = bundledFunction(
       {
-        role: functionRole.id,
-        policy: leaseTable.arn.apply((arn) => JSON.stringify(activationLeasePolicy(arn))),
-      },
-      parent,
-    );
-
-    const fn = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: `Issues single-use SSM activations for fleet ${args.fleetName}`,
-        role: functionRole.arn,
-        runtime: "nodejs22.x",
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.StringAsset(bundleFunction("activation")),
-          // In the code package, not the environment: the environment holds 4 KB in all
-          // (about 19 grants); grants are hashes, not secrets.
-          [BOOTSTRAP_TOKENS_FILE]: new pulumi.asset.StringAsset(JSON.stringify(tokens)),
-        }),
-        memorySize: args.memorySize ?? 256,
-        timeout: 15,
-        loggingConfig: { logFormat: "Text", logGroup: functionLogs.name },
-        environment: {
-          variables: {
-            MANAGED_INSTANCE_ROLE_NAME: managedInstanceRole.name,
-            FLEET_TAG_KEY: fleetTagKey,
-            FLEET_NAME: args.fleetName,
-            MODE_TAG_KEY: modeTagKey,
-            DEFAULT_MODE: defaultMode,
-            ENVIRONMENT_TAG_KEY: environmentTagKey,
-            ENVIRONMENT: args.environment,
-            ACTIVATION_TTL_MINUTES: String(ttl),
-            EC2_AUTH: ec2Auth ? "enabled" : "disabled",
-            ALLOWED_ACCOUNTS: pulumi.output(allowedAccounts).apply((a) => [...a].sort().join(",")),
-            TOKEN_AUTH: tokenAuth ? "enabled" : "disabled",
-            BOOTSTRAP_TOKENS_FILE: BOOTSTRAP_TOKENS_FILE,
-            LEASE_TABLE_NAME: leaseTable.name,
-            EC2_MAX_IDENTITY_AGE_MINUTES: String(args.ec2MaxIdentityAgeMinutes ?? 0),
-            ALLOWED_TAGS: JSON.stringify(allowedTags),
-            SSM_MAX_ATTEMPTS: String(args.ssmMaxAttempts ?? 3),
-            RETRY_AFTER_SECONDS: String(args.retryAfterSeconds ?? 2),
+        names: {
+          logGroup: `${name}-function-logs`,
+          role: `${name}-function`,
+          function: `${name}-function`,
+        },
+        logRetentionDays: retention,
+        roleDescription: `Activation API function of fleet ${args.fleetName}`,
+        trustSourceAccount: accountId.apply((a) =>
+          (args.lambdaTrustSourceAccount ?? true) ? a : undefined,
+        ),
+        policy: (logGroupArn) =>
+          pulumi
+            .all([managedInstanceRole.arn, logGroupArn])
+            .apply(([roleArn, logArn]) =>
+              JSON.stringify(
+                activationFunctionPolicy({ managedInstanceRoleArn: roleArn, logGroupArn: logArn }),
+              ),
+            ),
+        morePolicies: (role) => [
+          new aws.iam.RolePolicy(
+            `${name}-function-lease`,
+            {
+              role: role.id,
+              policy: leaseTable.arn.apply((arn) => JSON.stringify(activationLeasePolicy(arn))),
+            },
+            parent,
+          ),
+        ],
+        function: {
+          description: `Issues single-use SSM activations for fleet ${args.fleetName}`,
+          code: new pulumi.asset.AssetArchive({
+            "index.js": new pulumi.asset.StringAsset(bundleFunction("activation")),
+            // In the code package, not the environment: the environment holds 4 KB in all
+            // (about 19 grants); grants are hashes, not secrets.
+            [BOOTSTRAP_TOKENS_FILE]: new pulumi.asset.StringAsset(JSON.stringify(tokens)),
+          }),
+          memorySize: args.memorySize ?? 256,
+          timeout: 15,
+          environment: {
+            variables: {
+              MANAGED_INSTANCE_ROLE_NAME: managedInstanceRole.name,
+              FLEET_TAG_KEY: fleetTagKey,
+              FLEET_NAME: args.fleetName,
+              MODE_TAG_KEY: modeTagKey,
+              DEFAULT_MODE: defaultMode,
+              ENVIRONMENT_TAG_KEY: environmentTagKey,
+              ENVIRONMENT: args.environment,
+              ACTIVATION_TTL_MINUTES: String(ttl),
+              EC2_AUTH: ec2Auth ? "enabled" : "disabled",
+              ALLOWED_ACCOUNTS: pulumi
+                .output(allowedAccounts)
+                .apply((a) => [...a].sort().join(",")),
+              TOKEN_AUTH: tokenAuth ? "enabled" : "disabled",
+              BOOTSTRAP_TOKENS_FILE: BOOTSTRAP_TOKENS_FILE,
+              LEASE_TABLE_NAME: leaseTable.name,
+              EC2_MAX_IDENTITY_AGE_MINUTES: String(args.ec2MaxIdentityAgeMinutes ?? 0),
+              ALLOWED_TAGS: JSON.stringify(allowedTags),
+              SSM_MAX_ATTEMPTS: String(args.ssmMaxAttempts ?? 3),
+              RETRY_AFTER_SECONDS: String(args.retryAfterSeconds ?? 2),
+            },
           },
         },
         tags,
       },
-      { parent: this, dependsOn: [functionPolicy, leasePolicy, functionLogs] },
+      this,
     );
 
     const api = new aws.apigateway.RestApi(

@@ -15,7 +15,7 @@ import { DEFAULT_MAX_ACTIONS, DEFAULT_STALE_DAYS } from "../../ops/prunePlan";
 import { formatPath, schemaProblems } from "../shared/argsSchema";
 import { bundleFunction } from "../shared/bundle";
 import { ArgumentError } from "../shared/errors";
-import { lambdaTrustPolicy } from "../shared/policies";
+import { bundledFunction } from "../shared/bundledFunction";
 import { scheduleFunction } from "../shared/schedule";
 import { dimensionValue } from "../../risk/metrics";
 import { defaultAlarmNamePrefix } from "../risk/riskAlerts";
@@ -195,52 +195,32 @@ export class Janitor extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent).partition;
     const region = aws.getRegionOutput({}, parent).region;
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: s.logRetentionDays, tags },
-      parent,
-    );
-    const role = new aws.iam.Role(
-      `${name}-role`,
+    const { logGroup, role, fn } = bundledFunction(
       {
-        description: `Janitor of fleet ${args.fleetName}`,
-        assumeRolePolicy: identity.accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
-        tags,
-      },
-      parent,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-role`,
-      {
-        role: role.id,
-        policy: pulumi
-          .output({ partition, region, accountId: identity.accountId, logGroupArn: logGroup.arn })
-          .apply((v) =>
-            JSON.stringify(
-              janitorPolicy({ ...v, fleetTagKey: s.fleetTagKey, fleetName: args.fleetName }),
+        names: { logGroup: `${name}-logs`, role: `${name}-role`, function: `${name}-function` },
+        logRetentionDays: s.logRetentionDays,
+        roleDescription: `Janitor of fleet ${args.fleetName}`,
+        trustSourceAccount: identity.accountId,
+        policy: (logGroupArn) =>
+          pulumi
+            .output({ partition, region, accountId: identity.accountId, logGroupArn })
+            .apply((v) =>
+              JSON.stringify(
+                janitorPolicy({ ...v, fleetTagKey: s.fleetTagKey, fleetName: args.fleetName }),
+              ),
             ),
-          ),
-      },
-      parent,
-    );
-    const fn = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: `Janitor of fleet ${args.fleetName} (${s.apply ? "acts" : "dry run"})`,
-        role: role.arn,
-        runtime: "nodejs22.x",
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.StringAsset(bundleFunction("janitor")),
-        }),
-        memorySize: 256,
-        timeout: s.timeoutSeconds,
-        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-        environment: { variables: janitorEnvironment(args.fleetName, s) },
+        function: {
+          description: `Janitor of fleet ${args.fleetName} (${s.apply ? "acts" : "dry run"})`,
+          code: new pulumi.asset.AssetArchive({
+            "index.js": new pulumi.asset.StringAsset(bundleFunction("janitor")),
+          }),
+          memorySize: 256,
+          timeout: s.timeoutSeconds,
+          environment: { variables: janitorEnvironment(args.fleetName, s) },
+        },
         tags,
       },
-      { parent: this, dependsOn: [policy, logGroup] },
+      this,
     );
     const rule = scheduleFunction(
       name,

@@ -29,7 +29,7 @@ import { STATEMENTS_FILE } from "../../functions/riskSnapshot/statements";
 import { bundleFunction } from "../shared/bundle";
 import { ArgumentError } from "../shared/errors";
 import { formatPath, schemaProblems } from "../shared/argsSchema";
-import { lambdaTrustPolicy } from "../shared/policies";
+import { bundledFunction } from "../shared/bundledFunction";
 import { scheduleFunction } from "../shared/schedule";
 import { DEFAULT_SNAPSHOT_SCHEDULE, RiskViewArgsSchema } from "./riskView.schema";
 import {
@@ -296,82 +296,66 @@ export class RiskView extends pulumi.ComponentResource {
     }
 
     // The snapshot function.
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-snapshot-logs`,
-      { retentionInDays: s.logRetentionDays, tags },
-      parent,
-    );
-    const role = new aws.iam.Role(
-      `${name}-snapshot`,
+    const { logGroup, fn } = bundledFunction(
       {
-        description: `Risk snapshot function of ${name}`,
-        assumeRolePolicy: identity.accountId.apply((a) => JSON.stringify(lambdaTrustPolicy(a))),
-        tags,
-      },
-      parent,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-snapshot`,
-      {
-        role: role.id,
-        policy: pulumi
-          .output({
-            partition,
-            region,
-            accountId: identity.accountId,
-            workgroupName: args.workgroupName,
-            databaseName,
-            historyTableName: tables[RISK_TABLE_NAMES.history].name,
-            bucketName,
-            resultsBucketName: args.resultsBucketName,
-            kmsKeyArn,
-            logGroupArn: logGroup.arn,
-          })
-          .apply((v) => JSON.stringify(riskSnapshotPolicy({ ...v, syncPrefix: s.prefix }))),
-      },
-      parent,
-    );
-    const fn = new aws.lambda.Function(
-      `${name}-snapshot`,
-      {
-        description: `Risk snapshot of ${name}: history, metrics, report`,
-        role: role.arn,
-        runtime: "nodejs22.x",
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: sqlContext.apply(
-          (ctx) =>
-            new pulumi.asset.AssetArchive({
-              "index.js": new pulumi.asset.StringAsset(bundleFunction("riskSnapshot")),
-              // Built at deploy time: the function imports no SQL builder.
-              [RISK_STATEMENTS_FILE]: new pulumi.asset.StringAsset(
-                JSON.stringify(riskStatements(ctx)),
-              ),
-            }),
-        ),
-        memorySize: s.memorySize,
-        timeout: s.timeoutSeconds,
-        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-        environment: {
-          // The names functions/riskSnapshot/config.ts reads.
-          variables: {
-            ATHENA_WORKGROUP: args.workgroupName,
-            ATHENA_DATABASE: databaseName,
-            REPORT_BUCKET: bucketName,
-            REPORT_PREFIX: `${REPORTS_PREFIX}/`,
-            // Emptied before every snapshot (the work table's files): never the bucket root.
-            WORK_PREFIX: `${WORK_PREFIX}/`,
-            ...(args.kmsKeyArn === undefined
-              ? {}
-              : { REPORT_KMS_KEY_ARN: kmsKeyArn.apply((k) => k ?? "") }),
-            FLEET_NAME: args.fleetName ?? "(all)",
-            STALE_DAYS: String(s.staleDays),
-            WEIGHTS: JSON.stringify(s.weights),
+        names: {
+          logGroup: `${name}-snapshot-logs`,
+          role: `${name}-snapshot`,
+          function: `${name}-snapshot`,
+        },
+        logRetentionDays: s.logRetentionDays,
+        roleDescription: `Risk snapshot function of ${name}`,
+        trustSourceAccount: identity.accountId,
+        policy: (logGroupArn) =>
+          pulumi
+            .output({
+              partition,
+              region,
+              accountId: identity.accountId,
+              workgroupName: args.workgroupName,
+              databaseName,
+              historyTableName: tables[RISK_TABLE_NAMES.history].name,
+              bucketName,
+              resultsBucketName: args.resultsBucketName,
+              kmsKeyArn,
+              logGroupArn,
+            })
+            .apply((v) => JSON.stringify(riskSnapshotPolicy({ ...v, syncPrefix: s.prefix }))),
+        function: {
+          description: `Risk snapshot of ${name}: history, metrics, report`,
+          code: sqlContext.apply(
+            (ctx) =>
+              new pulumi.asset.AssetArchive({
+                "index.js": new pulumi.asset.StringAsset(bundleFunction("riskSnapshot")),
+                // Built at deploy time: the function imports no SQL builder.
+                [RISK_STATEMENTS_FILE]: new pulumi.asset.StringAsset(
+                  JSON.stringify(riskStatements(ctx)),
+                ),
+              }),
+          ),
+          memorySize: s.memorySize,
+          timeout: s.timeoutSeconds,
+          environment: {
+            // The names functions/riskSnapshot/config.ts reads.
+            variables: {
+              ATHENA_WORKGROUP: args.workgroupName,
+              ATHENA_DATABASE: databaseName,
+              REPORT_BUCKET: bucketName,
+              REPORT_PREFIX: `${REPORTS_PREFIX}/`,
+              // Emptied before every snapshot (the work table's files): never the bucket root.
+              WORK_PREFIX: `${WORK_PREFIX}/`,
+              ...(args.kmsKeyArn === undefined
+                ? {}
+                : { REPORT_KMS_KEY_ARN: kmsKeyArn.apply((k) => k ?? "") }),
+              FLEET_NAME: args.fleetName ?? "(all)",
+              STALE_DAYS: String(s.staleDays),
+              WEIGHTS: JSON.stringify(s.weights),
+            },
           },
         },
         tags,
       },
-      { parent: this, dependsOn: [policy, logGroup] },
+      this,
     );
 
     // Schedule: an EventBridge rule, and a permission only that rule can use.
