@@ -15,20 +15,11 @@ import {
   type CommandInvocation,
   type SendCommandCommandInput,
 } from "@aws-sdk/client-ssm";
-import { startFakeSsm, type FakeInstance, type FakeSsm } from "../../local/fakeSsm";
+import { startFakeSsm, type FakeSsm } from "../../local/fakeSsm";
 import { listInvocations } from "../../ops/runCommand";
-import { assertRealSsmClient, rejection } from "./support";
+import { LOCAL_CREDENTIALS, assertRealSsmClient, managedInstance, rejection } from "./support";
 
-const CREDENTIALS = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-test" };
-
-const instance = (n: number): FakeInstance => ({
-  InstanceId: `mi-${n.toString(16).padStart(17, "0")}`,
-  PingStatus: "Online",
-  ResourceType: "ManagedInstance",
-  Name: `host-${n}`,
-  ComputerName: `host-${n}.corp.example`,
-});
-const id = (n: number) => instance(n).InstanceId;
+const id = (n: number) => managedInstance(n).InstanceId;
 
 describe("fakeSsm Run Command with the real SSMClient", () => {
   let ssm: FakeSsm;
@@ -40,14 +31,14 @@ describe("fakeSsm Run Command with the real SSMClient", () => {
   async function start(options: Parameters<typeof startFakeSsm>[0] = {}): Promise<void> {
     clock = 1_000_000;
     ssm = await startFakeSsm({
-      instances: Array.from({ length: 60 }, (_, i) => instance(i + 1)),
+      instances: Array.from({ length: 60 }, (_, i) => managedInstance(i + 1)),
       now: () => clock,
       ...options,
     });
     client = new SSMClient({
       endpoint: ssm.url,
       region: ssm.region,
-      credentials: CREDENTIALS,
+      credentials: LOCAL_CREDENTIALS,
       maxAttempts: 1,
     });
   }

@@ -2,6 +2,21 @@
 import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import type { FakeInstance } from "../../local/fakeSsm";
+
+/** Credentials for the fake SSM: the real client signs with them, the fake reads the signature. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-test" };
+
+/** The n-th online managed instance of a fake fleet: `mi-` and n in hex, named `host-n`. */
+export function managedInstance(n: number): FakeInstance {
+  return {
+    InstanceId: `mi-${n.toString(16).padStart(17, "0")}`,
+    PingStatus: "Online",
+    ResourceType: "ManagedInstance",
+    Name: `host-${n}`,
+    ComputerName: `host-${n}.corp.example`,
+  };
+}
 
 /**
  * aws-sdk-client-mock's `mockClient(SSMClient)` replaces `SSMClient.prototype.send` for the

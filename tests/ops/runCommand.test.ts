@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { SSMClient, type SSMClient as SSMClientType } from "@aws-sdk/client-ssm";
-import { startFakeSsm, type FakeInstance, type FakeSsm } from "../../local/fakeSsm";
+import { startFakeSsm, type FakeSsm } from "../../local/fakeSsm";
 import {
   parseRateControl,
   planBatches,
@@ -15,18 +15,11 @@ import {
   type TargetResult,
 } from "../../ops/remediation";
 import { RemediationInterruptedError, runRemediation } from "../../ops/runCommand";
-import { assertRealSsmClient } from "../local/support";
+import { LOCAL_CREDENTIALS, assertRealSsmClient, managedInstance } from "../local/support";
 
-const CREDENTIALS = { accessKeyId: "AKIALOCALTEST", secretAccessKey: "local-test" };
-const instance = (n: number): FakeInstance => ({
-  InstanceId: `mi-${n.toString(16).padStart(17, "0")}`,
-  PingStatus: "Online",
-  ResourceType: "ManagedInstance",
-  Name: `host-${n}`,
-});
 const targets = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
-    instanceId: instance(i + 1).InstanceId,
+    instanceId: managedInstance(i + 1).InstanceId,
     name: `host-${i + 1}`,
   }));
 const noSleep = async () => undefined;
@@ -72,13 +65,13 @@ describe("ops/runCommand", () => {
     retryStrategy?: ReturnType<typeof quickRetries>,
   ) {
     ssm = await startFakeSsm({
-      instances: Array.from({ length: 120 }, (_, i) => instance(i + 1)),
+      instances: Array.from({ length: 120 }, (_, i) => managedInstance(i + 1)),
       ...options,
     });
     client = new SSMClient({
       endpoint: ssm.url,
       region: ssm.region,
-      credentials: CREDENTIALS,
+      credentials: LOCAL_CREDENTIALS,
       maxAttempts,
       ...(retryStrategy ? { retryStrategy } : {}),
     });
@@ -119,7 +112,7 @@ describe("ops/runCommand", () => {
 
   it("stops sending waves once the run's errors exceed MaxErrors; the rest are NotSent", async () => {
     await start({
-      commandOutcomes: { [instance(1).InstanceId]: { status: "Failed", output: "boom" } },
+      commandOutcomes: { [managedInstance(1).InstanceId]: { status: "Failed", output: "boom" } },
     });
     const run = await runRemediation(
       {
@@ -134,7 +127,7 @@ describe("ops/runCommand", () => {
     const first = run.results[0];
     assert.deepEqual(first, {
       name: "host-1",
-      instanceId: instance(1).InstanceId,
+      instanceId: managedInstance(1).InstanceId,
       status: "Failed",
       responseCode: 1,
       output: "boom",
