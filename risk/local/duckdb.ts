@@ -346,8 +346,9 @@ export class SyncDuckdb {
   }
 
   /**
-   * Closes the connection and the database, whose memory DuckDB then hands back (a new
-   * database's start flushes the allocator: the next session starts from that).
+   * Closes the connection and the database. Closing the database flushes DuckDB's allocator
+   * (its DatabaseInstance destructor), so what it held goes back to the system: after the
+   * snapshot's copy at 50,000 machines, about 600 MiB became about 240 MiB.
    */
   close(): void {
     this.connection.closeSync();

@@ -104,7 +104,8 @@ interface EngineTables {
 
 /**
  * Opens DuckDB over the scan (sync tables, register, history) in a scratch folder that
- * {@link LocalEngine.close} removes.
+ * {@link LocalEngine.close} removes: the statements' session, and the copy's (see
+ * {@link openSession}).
  */
 export async function openLocalEngine(
   scan: SyncScan,
@@ -224,7 +225,10 @@ export class LocalEngine {
      */
     readonly db: SyncDuckdb,
     private readonly flushAboveWorkRows: number,
-    /** The copy's session, opened with the engine (so listing the sync files is part of opening) until the copy closes it. */
+    /**
+     * The copy's session: opened with the engine, so that listing the sync files is part of
+     * opening; the copy closes it.
+     */
     private copySession?: SyncDuckdb,
   ) {}
 
