@@ -1,5 +1,5 @@
 /** `npm start`'s flags. */
-import { parseArgs } from "node:util";
+import { parseStrictFlags } from "../local/flags";
 
 /** Parsed flags of `npm start`. */
 export interface DemoOptions {
@@ -35,22 +35,16 @@ exit codes: 0 done, 1 a stage failed, 2 bad flags`;
 
 /** Parses the arguments after `npm start --`; throws {@link DemoUsageError}. */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        machines: { type: "string" },
-        keep: { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new DemoUsageError((err as Error).message.split("\n")[0]);
-  }
+  const values = parseStrictFlags(
+    argv,
+    {
+      machines: { type: "string" },
+      keep: { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new DemoUsageError(message),
+  );
   const raw = values.machines;
   let machines = 20;
   if (raw !== undefined) {

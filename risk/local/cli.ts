@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseStrictFlags } from "../../local/flags";
 import { renderReport } from "../../report/render";
 import type { RiskSnapshot } from "../model";
 import { formatRiskSummary } from "../summary";
@@ -76,26 +76,20 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}
 
 /** Parses the arguments after `npm run risk --`; throws {@link UsageError}. */
 export function parseRiskArgs(argv: readonly string[]): RiskCliOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "sync-dir": { type: "string" },
-        "history-dir": { type: "string" },
-        out: { type: "string" },
-        fleet: { type: "string" },
-        "stale-days": { type: "string" },
-        now: { type: "string" },
-        config: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
-  }
+  const values = parseStrictFlags(
+    argv,
+    {
+      "sync-dir": { type: "string" },
+      "history-dir": { type: "string" },
+      out: { type: "string" },
+      fleet: { type: "string" },
+      "stale-days": { type: "string" },
+      now: { type: "string" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new UsageError(message),
+  );
   const text = (name: string): string | undefined => {
     const v = values[name];
     if (v === undefined) return undefined;
