@@ -16,7 +16,7 @@ import {
   type InstanceInformation,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { summaryCounts, syncLine, syncTime, syncTypeDir } from "../risk/local/syncWriter";
+import { summaryAttributes, syncLine, syncTime, syncTypeDir } from "../risk/local/syncWriter";
 
 /** Where and as whom the sync writes. */
 export interface SyncTarget {
@@ -138,23 +138,13 @@ function nodeFiles(
         ) + "\n",
       );
     }
-    const { counts, worst } = summaryCounts(
-      ofType.map((i) => ({ severity: i.Severity ?? "UNSPECIFIED", status: i.Status ?? "" })),
-    );
     summaryLines.push(
       syncLine(
         id,
-        {
-          ComplianceType: type,
-          PatchGroup: "",
-          PatchBaselineId: "",
-          Status: worst === undefined ? "COMPLIANT" : "NON_COMPLIANT",
-          OverallSeverity: worst ?? "UNSPECIFIED",
-          ExecutionId: executionId,
-          ExecutionType: "Command",
-          ExecutionTime: executionTime,
-          ...counts,
-        },
+        summaryAttributes(
+          { type, executionId, executionTime },
+          ofType.map((i) => ({ severity: i.Severity ?? "UNSPECIFIED", status: i.Status ?? "" })),
+        ),
         captureTime,
       ) + "\n",
     );

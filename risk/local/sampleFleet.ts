@@ -21,7 +21,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Acceptance, RiskControl, Severity } from "../model";
 import { CONTROL_COMPLIANCE_TYPES } from "../model";
-import { summaryCounts, syncLine, syncTime, syncTypeDir, type SyncKeyCasing } from "./syncWriter";
+import {
+  summaryAttributes,
+  syncLine,
+  syncTime,
+  syncTypeDir,
+  type SyncKeyCasing,
+} from "./syncWriter";
 
 /** What to generate. */
 export interface SampleFleetOptions {
@@ -398,24 +404,19 @@ function machineFiles(m: SampleMachine, now: Date, daysAgo: number): Map<string,
       }
       itemLines.push(line(m, attrs, complianceTime) + "\n");
     });
-    const { counts, worst } = summaryCounts(
-      items.map((i, k) => ({ severity: i.severity, status: status[k] })),
-      count,
-    );
     summaryLines.push(
       line(
         m,
-        {
-          ComplianceType: type,
-          PatchGroup: "",
-          PatchBaselineId: isPatch ? "pb-0123456789abcdef0" : "",
-          Status: worst === undefined ? "COMPLIANT" : "NON_COMPLIANT",
-          OverallSeverity: worst ?? "UNSPECIFIED",
-          ExecutionId: executionId,
-          ExecutionType: "Command",
-          ExecutionTime: complianceTime,
-          ...counts,
-        },
+        summaryAttributes(
+          {
+            type,
+            executionId,
+            executionTime: complianceTime,
+            patchBaselineId: isPatch ? "pb-0123456789abcdef0" : "",
+          },
+          items.map((i, k) => ({ severity: i.severity, status: status[k] })),
+          count,
+        ),
         complianceTime,
       ) + "\n",
     );

@@ -92,3 +92,36 @@ export function summaryCounts(
   }
   return { counts, worst };
 }
+
+/** One compliance type's run, as its `AWS:ComplianceSummary` line names it. */
+export interface SummaryRun {
+  readonly type: string;
+  readonly executionId: string;
+  /** Sync time text (`syncTime`). */
+  readonly executionTime: string;
+  /** @default "" */
+  readonly patchBaselineId?: string;
+}
+
+/**
+ * The attributes of an `AWS:ComplianceSummary` line for one run of a compliance type: its
+ * status and worst severity, and the counts of {@link summaryCounts} (`count` formats them).
+ */
+export function summaryAttributes(
+  run: SummaryRun,
+  items: readonly { readonly severity: string; readonly status: string }[],
+  count?: (n: number) => string | number,
+): Record<string, string | number> {
+  const { counts, worst } = summaryCounts(items, count);
+  return {
+    ComplianceType: run.type,
+    PatchGroup: "",
+    PatchBaselineId: run.patchBaselineId ?? "",
+    Status: worst === undefined ? "COMPLIANT" : "NON_COMPLIANT",
+    OverallSeverity: worst ?? "UNSPECIFIED",
+    ExecutionId: run.executionId,
+    ExecutionType: "Command",
+    ExecutionTime: run.executionTime,
+    ...counts,
+  };
+}
