@@ -2,8 +2,8 @@
  * The risk snapshot at fleet scale, in DuckDB over generated sample fleets (10k, 50k and 100k
  * machines × 30 compliance items; `RISK_BENCH_SIZES=1000,5000` to choose others):
  *
- * - time: the snapshot's statements (the one-pass copy into the work table, every SELECT,
- *   and the history INSERT) as a ratio to a bare scan of the same files in the same run: one
+ * - time: the snapshot's statements (the one-pass copy into the work table, the scoring into
+ *   the scored table, every SELECT, and the history INSERT) as a ratio to a bare scan of the same files in the same run: one
  *   SELECT per sync table that reads every line with the columns the snapshot uses (target
  *   ≤ 1.5×). Wall time and CPU time (user + system, every thread) are both printed: on a
  *   shared machine other work stretches wall time but hardly CPU time. Absolute times are
@@ -13,9 +13,11 @@
  *   reporting its own peak resident set (`maxRSS`); the snapshot's is the figure (target
  *   ≤ 1 GiB at 100k machines), with its RSS before DuckDB opened beside it;
  * - Athena cost: the bytes each statement would scan, per machine: the copy reads the JSON
- *   objects whole (no column pruning in JSON); every other statement reads the work table's
- *   Parquet, counted here as the whole file although Athena reads only the columns a statement
- *   names (an upper bound). Athena bills $5 per TB scanned (https://aws.amazon.com/athena/pricing/).
+ *   objects whole (no column pruning in JSON); the scoring reads the work table's Parquet,
+ *   every other statement the scored table's, each counted once per statement and as the
+ *   whole file, although Athena reads only the columns a statement names (Trino inlines CTEs,
+ *   so the scoring may read its table more than once: its one column-pruned pass per use is
+ *   not modelled). Athena bills $5 per TB scanned (https://aws.amazon.com/athena/pricing/).
  *
  * Not a prediction of Athena latency: Athena scans in parallel over many workers.
  */
@@ -70,9 +72,13 @@ interface SnapshotResult {
   /** Rows in the work table, and its Parquet bytes. */
   readonly workRows: number;
   readonly workBytes: number;
+  /** The scoring into the scored table (the only pass over the work table), its rows and bytes. */
+  readonly scoreMs: number;
+  readonly scoredRows: number;
+  readonly scoredBytes: number;
   readonly selectMs: Readonly<Record<string, number>>;
   readonly appendMs: number;
-  /** CPU time of the copy, and of the whole snapshot (copy, SELECTs and INSERT). */
+  /** CPU time of the copy, and of the whole snapshot (copy, scoring, SELECTs and INSERT). */
   readonly prepareCpuMs: number;
   readonly snapshotCpuMs: number;
   readonly rssBeforeDuckdbBytes: number;
@@ -154,7 +160,7 @@ async function measureBareScan(fleet: Fleet): Promise<BareResult> {
   }
 }
 
-/** Child 2: one snapshot, as `npm run risk` takes it: prepare, history INSERT, SELECTs. */
+/** Child 2: one snapshot, as `npm run risk` takes it: prepare, score, history INSERT, SELECTs. */
 async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
   const history = fs.mkdtempSync(path.join(os.tmpdir(), "risk-bench-history-"));
   const rssBeforeDuckdbBytes = process.memoryUsage().rss;
@@ -169,6 +175,10 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
     const maxRssAfterPrepareBytes = process.resourceUsage().maxRSS * 1024;
     const workBytes = folderBytes(engine.workFolder);
     t = process.hrtime.bigint();
+    const scoredRows = await engine.score(ctx, NOW);
+    const scoreMs = ms(t);
+    const scoredBytes = folderBytes(engine.scoredFolder);
+    t = process.hrtime.bigint();
     await engine.appendHistory(ctx, NOW);
     const appendMs = ms(t);
     const selectMs: Record<string, number> = {};
@@ -182,9 +192,11 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
     const bytesOf: Record<string, number> = {
       ...fleet.bytesByTable,
       [RISK_TABLE_NAMES.work]: workBytes,
+      [RISK_TABLE_NAMES.scored]: scoredBytes,
     };
     for (const [key, sql] of [
       ["prepare", statements.prepare],
+      ["score", statements.score],
       ...Object.entries(statements.selects),
       ["appendHistory", statements.appendHistory],
     ]) {
@@ -197,6 +209,9 @@ async function measureSnapshot(fleet: Fleet): Promise<SnapshotResult> {
       prepareMs,
       workRows,
       workBytes,
+      scoreMs,
+      scoredRows,
+      scoredBytes,
       selectMs,
       appendMs,
       prepareCpuMs,
@@ -298,7 +313,7 @@ export async function run(): Promise<void> {
 function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResult): void {
   const n = fleet.machines;
   const selects = sum(r.selectMs);
-  const snapshot = r.prepareMs + selects + r.appendMs;
+  const snapshot = r.prepareMs + r.scoreMs + selects + r.appendMs;
   const athenaTotal = sum(r.athenaBytes);
   const x = (t: number) => `${(t / b.bareScanMs).toFixed(2)} x`;
   console.log(
@@ -313,11 +328,15 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
     `    ${"prepare (work table)".padEnd(22)} ${x(r.prepareMs)} ` +
       `(${r.workRows} rows, ${(r.workBytes / MIB).toFixed(1)} MiB Parquet)`,
   );
+  console.log(
+    `    ${"score (scored table)".padEnd(22)} ${x(r.scoreMs)} ` +
+      `(${r.scoredRows} rows, ${(r.scoredBytes / MIB).toFixed(1)} MiB Parquet)`,
+  );
   for (const [key, t] of Object.entries(r.selectMs)) console.log(`    ${key.padEnd(22)} ${x(t)}`);
   console.log(`    ${"appendHistory".padEnd(22)} ${x(r.appendMs)}`);
   const cpuX = (t: number) => `${(t / b.bareScanCpuMs).toFixed(2)} x`;
   console.log(
-    `  snapshot total (prepare + 8 SELECTs + INSERT) ${x(snapshot)} bare scan ` +
+    `  snapshot total (prepare + score + 8 SELECTs + INSERT) ${x(snapshot)} bare scan ` +
       `(${(snapshot / 1000).toFixed(2)} s)`,
   );
   console.log(
@@ -331,7 +350,7 @@ function report(fleet: Fleet, generateMs: number, b: BareResult, r: SnapshotResu
   );
   console.log(
     `  Athena bytes scanned per machine per snapshot: ${(athenaTotal / n / 1024).toFixed(1)} KiB ` +
-      `(the JSON once: ${(fleet.bytes / n / 1024).toFixed(1)} KiB; the rest reads the work table's Parquet, whole-file upper bound); ` +
+      `(the JSON once: ${(fleet.bytes / n / 1024).toFixed(1)} KiB; the rest reads the work and scored tables' Parquet, whole-file upper bound); ` +
       `$${((athenaTotal / 1e12) * 5 * 24 * 30).toFixed(2)} per month at hourly snapshots`,
   );
 }

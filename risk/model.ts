@@ -417,12 +417,17 @@ export type SnapshotQueryKey = keyof typeof SNAPSHOT_COLUMNS;
  * Everything the snapshot function runs, built at deploy time by the risk SQL builders and
  * shipped in the function's code package as `risk-statements.json` (the Lambda imports no
  * SQL builder): the `INSERT INTO` that copies what the snapshot reads into the work table,
- * the SELECTs, and the `INSERT INTO` that appends this snapshot to the history table (also
- * one `?`: the snapshot time).
+ * the `INSERT INTO` that scores the findings from it, the SELECTs, and the `INSERT INTO` that
+ * appends this snapshot to the history table (the last three with one `?`: the snapshot time).
  */
 export interface SnapshotStatements {
   /** Copies what the snapshot reads into the work table (no `?`); runs first. */
   readonly prepare: string;
+  /**
+   * Scores the findings once, from the work table into the scored table (one `?`: the
+   * snapshot time); runs second, and every statement below reads what it wrote.
+   */
+  readonly score: string;
   readonly selects: Readonly<Record<SnapshotQueryKey, string>>;
   readonly appendHistory: string;
 }

@@ -34,6 +34,7 @@ import {
   SnapshotQueryKey,
   SnapshotStatements,
 } from "./model";
+import { SCORED_CTES, scoredInsert, scoredReads, scoredSelect, scoredTableSpec } from "./scored";
 import { prepareSnapshotParts, prepareSnapshotSql, stagedReads, workTableSpec } from "./stage";
 
 /** Default Glue table names of the register and the history. */
@@ -42,6 +43,7 @@ export const RISK_TABLE_NAMES = {
   scopes: "risk_acceptance_scopes",
   history: "risk_history",
   work: "risk_snapshot_work",
+  scored: "risk_snapshot_scored",
 } as const;
 
 /** Default number of days of history the snapshot's trend reads. */
@@ -70,6 +72,8 @@ export interface RiskSqlContext extends SqlContext {
   readonly historyDays?: number;
   /** Glue table of the snapshot's one-pass copy of the sync data (risk/stage.ts). @default "risk_snapshot_work" */
   readonly workTable?: string;
+  /** Glue table of the snapshot's scored findings (risk/scored.ts). @default "risk_snapshot_scored" */
+  readonly scoredTable?: string;
 }
 
 /** Columns of the acceptances table, in order (one NDJSON line per acceptance). */
@@ -145,10 +149,15 @@ export function checkRiskSqlContext(ctx: RiskSqlContext): void {
   riskTable(ctx, ctx.scopesTable, "scopesTable");
   riskTable(ctx, ctx.historyTable, "historyTable");
   riskTable(ctx, workTableName(ctx), "workTable");
+  riskTable(ctx, scoredTableName(ctx), "scoredTable");
 }
 
 function workTableName(ctx: RiskSqlContext): string {
   return ctx.workTable ?? RISK_TABLE_NAMES.work;
+}
+
+function scoredTableName(ctx: RiskSqlContext): string {
+  return ctx.scoredTable ?? RISK_TABLE_NAMES.scored;
 }
 
 /** The context the snapshot statements are built in: sync tables read from the work table. */
@@ -293,13 +302,24 @@ FROM seen
 WHERE source <> 'instance' AND capturetime IS NOT NULL AND compliancetype IS NOT NULL
 GROUP BY accountid, region, resourceid, compliancetype`,
   );
+  // Fresh: captured at most staleDays before the snapshot time.
+  const fresh = `${seconds("s.seen_at")} >= ${seconds("p.now_at")} - ${stale}`;
   add(
     "fresh_types",
     ["type_seen", "params"],
     `SELECT s.accountid, s.region, s.resourceid, s.compliancetype
 FROM type_seen s
 CROSS JOIN params p
-WHERE ${seconds("s.seen_at")} >= ${seconds("p.now_at")} - ${stale}`,
+WHERE ${fresh}`,
+  );
+  // The compliance types each fleet machine reports, and whether their data is fresh.
+  add(
+    "fleet_types",
+    ["type_seen", "fleet", "params"],
+    `SELECT s.accountid, s.region, s.resourceid, s.compliancetype, ${fresh} AS fresh
+FROM type_seen s
+JOIN fleet f ON ${sameMachine("s", "f")}
+CROSS JOIN params p`,
   );
   add("controls", [], controlsValues(ctx));
   // NON_COMPLIANT items of fleet machines; items of a control whose data is stale are
@@ -438,6 +458,13 @@ WHERE NOT f.mandatory
   AND a.tags = coalesce(g.tags, 0)`,
   );
   add(
+    "acceptance_findings",
+    ["matches"],
+    `SELECT acceptance_id, count(*) AS findings
+FROM matches
+GROUP BY acceptance_id`,
+  );
+  add(
     "finding_state",
     ["matches"],
     `SELECT
@@ -481,10 +508,27 @@ FROM findings f
 LEFT JOIN finding_state s ON ${sameMachine("s", "f")}
   AND s.compliance_type = f.compliance_type AND s.finding_id = f.finding_id`,
   );
-  // Each fleet machine with when it was last seen, and whether that is too long ago.
+  // The oldest and newest capture time read for each machine, from any source.
+  add(
+    "machine_span",
+    ["seen"],
+    `SELECT
+  accountid,
+  region,
+  resourceid,
+  min_by(capturetime, captured_at) AS data_from,
+  min(captured_at) AS data_from_at,
+  max_by(capturetime, captured_at) AS data_to,
+  max(captured_at) AS data_to_at
+FROM seen
+WHERE capturetime IS NOT NULL
+GROUP BY accountid, region, resourceid`,
+  );
+  // Each fleet machine with when it was last seen, whether that is too long ago, and the span
+  // of the data read for it.
   add(
     "machine_seen",
-    ["fleet", "last_seen", "params"],
+    ["fleet", "last_seen", "machine_span", "params"],
     `SELECT
   f.accountid,
   f.region,
@@ -494,10 +538,15 @@ LEFT JOIN finding_state s ON ${sameMachine("s", "f")}
   f.compliance_mode,
   l.last_seen,
   l.last_seen_at,
-  l.last_seen_at IS NULL OR ${seconds("l.last_seen_at")} < ${seconds("p.now_at")} - ${stale} AS not_seen
+  l.last_seen_at IS NULL OR ${seconds("l.last_seen_at")} < ${seconds("p.now_at")} - ${stale} AS not_seen,
+  d.data_from,
+  d.data_from_at,
+  d.data_to,
+  d.data_to_at
 FROM fleet f
 CROSS JOIN params p
-LEFT JOIN last_seen l ON ${sameMachine("l", "f")}`,
+LEFT JOIN last_seen l ON ${sameMachine("l", "f")}
+LEFT JOIN machine_span d ON ${sameMachine("d", "f")}`,
   );
   add(
     "by_machine",
@@ -532,18 +581,17 @@ FROM by_machine m`,
   // Enabled controls in config order, then the other compliance types the fleet reports.
   add(
     "control_rows",
-    ["controls", "type_seen", "fleet"],
+    ["controls", "fleet_types"],
     `SELECT control, compliance_type, mandatory, control_order FROM controls
 UNION ALL
-SELECT DISTINCT s.compliancetype, s.compliancetype, false, ${ctx.controls.length + 1}
-FROM type_seen s
-JOIN fleet f ON ${sameMachine("s", "f")}
-LEFT JOIN controls k ON k.compliance_type = s.compliancetype
+SELECT DISTINCT t.compliancetype, t.compliancetype, false, ${ctx.controls.length + 1}
+FROM fleet_types t
+LEFT JOIN controls k ON k.compliance_type = t.compliancetype
 WHERE k.control IS NULL`,
   );
   add(
     "by_control",
-    ["control_rows", "fleet", "fresh_types", "risk_findings"],
+    ["control_rows", "machine_seen", "fleet_types", "risk_findings"],
     `SELECT
   c.control,
   c.compliance_type,
@@ -560,17 +608,16 @@ WHERE k.control IS NULL`,
   coalesce(x.acceptance_expired, 0) AS acceptance_expired,
   coalesce(x.score, 0) AS score
 FROM control_rows c
-CROSS JOIN (SELECT count(*) AS machines FROM fleet) m
+CROSS JOIN (SELECT count(*) AS machines FROM machine_seen) m
 LEFT JOIN (
   SELECT c2.control, count(*) AS compliant
   FROM control_rows c2
-  JOIN fresh_types t ON t.compliancetype = c2.compliance_type
-  JOIN fleet f ON ${sameMachine("f", "t")}
+  JOIN fleet_types t ON t.compliancetype = c2.compliance_type AND t.fresh
   LEFT JOIN (
     SELECT DISTINCT accountid, region, resourceid, control
     FROM risk_findings
     WHERE state <> 'accepted'
-  ) b ON ${sameMachine("b", "f")} AND b.control = c2.control
+  ) b ON ${sameMachine("b", "t")} AND b.control = c2.control
   WHERE b.resourceid IS NULL
   GROUP BY c2.control
 ) g ON g.control = c.control
@@ -587,7 +634,7 @@ LEFT JOIN (
   );
   add(
     "fleet_totals",
-    ["by_machine", "risk_findings", "seen", "fleet"],
+    ["by_machine", "risk_findings", "machine_seen"],
     `SELECT
   m.machines,
   m.report_machines,
@@ -622,11 +669,10 @@ ${SEVERITIES.map(
 ) o
 CROSS JOIN (
   SELECT
-    min_by(x.capturetime, x.captured_at) AS data_from,
-    max_by(x.capturetime, x.captured_at) AS data_to
-  FROM seen x
-  JOIN fleet f ON ${sameMachine("x", "f")}
-  WHERE x.capturetime IS NOT NULL
+    min_by(data_from, data_from_at) AS data_from,
+    max_by(data_to, data_to_at) AS data_to
+  FROM machine_seen
+  WHERE data_from IS NOT NULL
 ) d`,
   );
   // History rows: per environment × mode a totals row (control and severity NULL, machines =
@@ -745,7 +791,7 @@ WHERE m.machine_rank <= ${top}
 ORDER BY m.machine_rank, r.severity_rank, r.control, r.finding_id, r.state, r.title`,
     },
     acceptances: {
-      needs: ["acceptance_rules", "matches", "params"],
+      needs: ["acceptance_rules", "acceptance_findings", "params"],
       body: `SELECT
   a.id,
   a.control,
@@ -760,9 +806,7 @@ ORDER BY m.machine_rank, r.severity_rank, r.control, r.finding_id, r.state, r.ti
   coalesce(x.findings, 0) AS findings
 FROM acceptance_rules a
 CROSS JOIN params p
-LEFT JOIN (
-  SELECT acceptance_id, count(*) AS findings FROM matches GROUP BY acceptance_id
-) x ON x.acceptance_id = a.id
+LEFT JOIN acceptance_findings x ON x.acceptance_id = a.id
 ORDER BY a.id`,
     },
     not_seen: {
@@ -819,12 +863,10 @@ ORDER BY min(${seconds("from_iso8601_timestamp(h.captured_at)")}), h.captured_at
  * INSERT writes is read by the next query; the history table therefore keeps the default
  * `<location>/day=<value>/` layout (no `storage.location.template`). The docs do not say in
  * so many words that INSERT INTO writes into a projected table: UNVERIFIED beyond that.
+ *
+ * `ctes`: the CTEs it draws from ({@link statementCtes}).
  */
-export function appendHistorySql(
-  ctx: RiskSqlContext,
-  options: { readonly readSyncTables?: boolean } = {},
-): string {
-  const ctes = riskCtes(options.readSyncTables ? ctx : stagedContext(ctx), "parameter");
+function appendHistorySql(ctx: RiskSqlContext, ctes: Map<string, Cte>): string {
   const columns = [...HISTORY_COLUMNS.map((c) => c.name), HISTORY_PARTITION_KEY];
   const body = `SELECT
   p.now_text AS captured_at,
@@ -847,14 +889,40 @@ CROSS JOIN params p`;
 }
 
 /**
- * Everything one snapshot runs, in order: `prepare` (no `?`) copies what the snapshot reads
- * into the work table in one pass over the sync data (risk/stage.ts); then each SELECT and the
- * history INSERT read that copy. Each SELECT has exactly one `?` (the snapshot time, an ISO
- * 8601 string) and returns the columns of {@link SNAPSHOT_COLUMNS} in order.
+ * The CTEs of the snapshot's statements:
+ * - `scoring`: the whole chain over the work table (the `score` INSERT computes it once);
+ * - `reading`: the same, but the scored CTEs ({@link SCORED_CTES}) read the scored table, so
+ *   the SELECTs and the history INSERT never compute the chain again (risk/scored.ts).
  *
- * `readSyncTables: true` builds the statements over the sync tables themselves (no work
- * table: every statement scans the sync data again). The snapshot never runs them; the tests
- * hold the staged statements to the same answers.
+ * `readSyncTables`: both are the chain over the sync tables themselves.
+ */
+function statementCtes(
+  ctx: RiskSqlContext,
+  readSyncTables: boolean,
+): { scoring: Map<string, Cte>; reading: Map<string, Cte> } {
+  if (readSyncTables) {
+    const direct = riskCtes(ctx, "parameter");
+    return { scoring: direct, reading: direct };
+  }
+  const scoring = riskCtes(stagedContext(ctx), "parameter");
+  const reads = scoredReads(riskTable(ctx, scoredTableName(ctx), "scoredTable"));
+  const reading = new Map(scoring);
+  for (const name of SCORED_CTES) reading.set(name, { deps: ["params"], sql: reads[name] });
+  return { scoring, reading };
+}
+
+/**
+ * Everything one snapshot runs, in order: `prepare` (no `?`) copies what the snapshot reads
+ * into the work table in one pass over the sync data (risk/stage.ts); `score` (one `?`)
+ * computes the findings, their states and scores, and each machine's last-seen time from
+ * that copy once, into the scored table (risk/scored.ts); then each SELECT and the history
+ * INSERT read the scored table (and the register and history). Each SELECT has exactly one
+ * `?` (the snapshot time, an ISO 8601 string) and returns the columns of
+ * {@link SNAPSHOT_COLUMNS} in order.
+ *
+ * `readSyncTables: true` builds the statements over the sync tables themselves (no work or
+ * scored table: every statement scans the sync data again). The snapshot never runs them; the
+ * tests hold the staged statements to the same answers.
  *
  * Choices the model leaves open, made here:
  * - `open` counts every finding that counts against the score: `open` and
@@ -873,7 +941,7 @@ export function riskStatements(
   ctx: RiskSqlContext,
   options: { readonly readSyncTables?: boolean } = {},
 ): SnapshotStatements {
-  const ctes = riskCtes(options.readSyncTables ? ctx : stagedContext(ctx), "parameter");
+  const { scoring, reading } = statementCtes(ctx, options.readSyncTables === true);
   const bodies = selectBodies(ctx);
   const selects = {} as Record<SnapshotQueryKey, string>;
   for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
@@ -882,12 +950,15 @@ export function riskStatements(
       continue;
     }
     const { needs, body } = bodies[key];
-    selects[key] = withCtes(ctes, needs, body);
+    selects[key] = withCtes(reading, needs, body);
   }
   return {
     prepare: prepareSnapshotSql(ctx, riskTable(ctx, workTableName(ctx), "workTable")),
+    score:
+      `${scoredInsert(riskTable(ctx, scoredTableName(ctx), "scoredTable"))}\n` +
+      withCtes(scoring, [...SCORED_CTES, "params"], scoredSelect()),
     selects,
-    appendHistory: appendHistorySql(ctx, options),
+    appendHistory: appendHistorySql(ctx, reading),
   };
 }
 
@@ -969,7 +1040,10 @@ export interface RiskTableLocation {
   readonly registerPrefix?: string;
   /** Key prefix of the history (no leading or trailing `/`). @default "risk-history" */
   readonly historyPrefix?: string;
-  /** Key prefix of the snapshot's work table (no leading or trailing `/`). @default "risk-work" */
+  /**
+   * Key prefix of the snapshot's work tables (no leading or trailing `/`): the copy in its
+   * `copy/` folder, the scored findings in `scored/`. @default "risk-work"
+   */
   readonly workPrefix?: string;
 }
 
@@ -1019,7 +1093,8 @@ function jsonTable(
  * The Glue tables of the acceptance register (two unpartitioned NDJSON tables, see
  * `registerFiles` in risk/register.ts) and of the history (Parquet, partitioned by `day` with
  * date projection over the last three years, so no partition is ever registered), and the
- * snapshot's work table (Parquet, unpartitioned: risk/stage.ts).
+ * snapshot's two work tables (Parquet, unpartitioned): the copy (risk/stage.ts) and the
+ * scored findings (risk/scored.ts).
  */
 export function riskGlueTableSpecs(
   loc: RiskTableLocation,
@@ -1028,6 +1103,7 @@ export function riskGlueTableSpecs(
     scopesTable: string;
     historyTable: string;
     workTable?: string;
+    scoredTable?: string;
   } = {
     acceptancesTable: RISK_TABLE_NAMES.acceptances,
     scopesTable: RISK_TABLE_NAMES.scopes,
@@ -1039,6 +1115,7 @@ export function riskGlueTableSpecs(
   }
   const register = `s3://${loc.bucketName}/${loc.registerPrefix ?? RISK_PREFIXES.register}/`;
   const history = `s3://${loc.bucketName}/${loc.historyPrefix ?? RISK_PREFIXES.history}/`;
+  const work = { bucketName: loc.bucketName, prefix: loc.workPrefix ?? RISK_PREFIXES.work };
   return [
     jsonTable(
       names.acceptancesTable,
@@ -1071,9 +1148,7 @@ export function riskGlueTableSpecs(
         HISTORY_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
       ),
     },
-    workTableSpec(names.workTable ?? RISK_TABLE_NAMES.work, {
-      bucketName: loc.bucketName,
-      prefix: loc.workPrefix ?? RISK_PREFIXES.work,
-    }),
+    workTableSpec(names.workTable ?? RISK_TABLE_NAMES.work, work),
+    scoredTableSpec(names.scoredTable ?? RISK_TABLE_NAMES.scored, work),
   ];
 }

@@ -6,7 +6,8 @@
  * parse every JSON object again: Athena bills each pass (it reads JSON whole, with no column
  * pruning), and the offline engine spends its time there. So a snapshot first copies what the
  * statements use into one Parquet work table (`prepare`, one scan of each sync table), and
- * the statements read that copy (`stagedReads`) with the same CTEs as the views.
+ * the statements read that copy (`stagedReads`) with the same CTEs as the views: the scoring
+ * step (risk/scored.ts) reads it once, the SELECTs read what that step wrote.
  *
  * What the copy keeps, per sync table:
  * - `AWS:Tag`, `AWS:InstanceInformation`, `AWS:ComplianceSummary`: every row, only the
@@ -17,8 +18,8 @@
  *   nothing else.
  *
  * The work table is unpartitioned and holds one snapshot at a time: the snapshot function
- * empties its prefix before `prepare` (functions/riskSnapshot), under a lock so two snapshots
- * never share it. Athena runs `INSERT INTO … SELECT` into Parquet tables and writes new files
+ * empties the work prefix (this table's `copy/` folder and the scored table's `scored/`)
+ * before `prepare` (functions/riskSnapshot), under a lock so two snapshots never share it. Athena runs `INSERT INTO … SELECT` into Parquet tables and writes new files
  * under the table location: https://docs.aws.amazon.com/athena/latest/ug/insert-into.html
  */
 import {
@@ -187,9 +188,16 @@ export function stagedReads(workTable: string): Record<string, string> {
 export interface WorkTableLocation {
   /** Bucket name. */
   readonly bucketName: string;
-  /** Key prefix (no leading or trailing `/`); the function empties it before each snapshot. */
+  /**
+   * The work prefix (no leading or trailing `/`); the function empties it before each
+   * snapshot. The copy is its `copy/` folder, the scored table (risk/scored.ts) its `scored/`:
+   * sibling folders, so neither table's location holds the other's files.
+   */
   readonly prefix: string;
 }
+
+/** Folder of the work table below the work prefix. */
+export const WORK_COPY_FOLDER = "copy";
 
 /** The Glue table of the work copy: Parquet (Snappy), unpartitioned. */
 export function workTableSpec(name: string, loc: WorkTableLocation): GlueTableSpec {
@@ -201,7 +209,7 @@ export function workTableSpec(name: string, loc: WorkTableLocation): GlueTableSp
     parameters: parquetTableParameters(),
     partitionKeys: [],
     storageDescriptor: parquetStorage(
-      `s3://${loc.bucketName}/${loc.prefix}/`,
+      `s3://${loc.bucketName}/${loc.prefix}/${WORK_COPY_FOLDER}/`,
       WORK_COLUMNS.map((c) => ({ name: c, type: "string" as const })),
     ),
   };

@@ -192,7 +192,7 @@ export interface SyncLocation {
 }
 
 /** Glue column types the tables use (the sync's tables are all `string`). */
-export type GlueColumnType = "string" | "bigint";
+export type GlueColumnType = "string" | "bigint" | "boolean";
 
 /** A Glue catalog table as the component passes it to `aws.glue.CatalogTable`. */
 export interface GlueTableSpec {

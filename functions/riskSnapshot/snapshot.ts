@@ -1,7 +1,8 @@
 /**
  * One risk snapshot, from the deployed SQL to the report: take the work table's lock, empty
- * it and copy the sync data into it (`prepare`, risk/stage.ts), run the SELECTs (concurrently,
- * bounded) with the snapshot time as their parameter, assemble the RiskSnapshot, append it to
+ * the work prefix and copy the sync data into the work table (`prepare`, risk/stage.ts),
+ * score the findings from that copy into the scored table (`score`, risk/scored.ts), run the
+ * SELECTs (concurrently, bounded) with the snapshot time as their parameter, assemble the RiskSnapshot, append it to
  * the history table, give the lock back, write the HTML report and the snapshot JSON to S3, and print the
  * metrics as EMF lines. Dependencies (clients, clock, assembler, renderer, sinks) come in as
  * arguments so tests pass fakes; `handler.ts` wires the real ones.
@@ -108,8 +109,9 @@ function encryption(config: SnapshotConfig): Partial<PutObjectCommandInput> {
 }
 
 /**
- * The Athena part, under the work table lock: empty the work table, copy the sync data into it
- * (`prepare`), run the SELECTs (concurrently, bounded), assemble, then append the history.
+ * The Athena part, under the work table lock: empty the work tables, copy the sync data into
+ * the work table (`prepare`), score the findings from it (`score`), run the SELECTs
+ * (concurrently, bounded), assemble, then append the history.
  */
 async function queryAndRecord(
   deps: SnapshotDependencies,
@@ -121,6 +123,7 @@ async function queryAndRecord(
   const { config, statements } = deps;
   await emptyWorkTable(work);
   await athena.execute("prepare", statements.prepare, []);
+  await athena.execute("score", statements.score, parameters);
   const results = await mapLimit(SNAPSHOT_QUERY_KEYS, config.queryConcurrency, async (key) => {
     const result = await athena.select(key, statements.selects[key], parameters);
     const expected: readonly string[] = SNAPSHOT_COLUMNS[key];
@@ -171,8 +174,9 @@ export async function runSnapshot(deps: SnapshotDependencies, now: Date): Promis
     onEvent: (e) => log.info("athena query finished", { ...e }),
   });
 
-  // The work table is this snapshot's alone while it holds the lock (functions/riskSnapshot/
-  // workTable.ts): emptied, filled by one pass over the sync data, read by every statement.
+  // The work tables are this snapshot's alone while it holds the lock (functions/riskSnapshot/
+  // workTable.ts): emptied, the copy filled by one pass over the sync data and read once by
+  // the scoring, the scored table read by every other statement.
   const work: WorkTableTarget = {
     s3: deps.s3,
     bucket: config.reportBucket,

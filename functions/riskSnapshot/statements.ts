@@ -57,9 +57,9 @@ function statement(value: unknown, where: string, parameters = 1): string {
 }
 
 /**
- * Parses and checks the statements file: `prepare` is present with no `?`; `selects` holds
- * every key of SNAPSHOT_COLUMNS and no other, `appendHistory` is present, each with exactly
- * one `?`.
+ * Parses and checks the statements file: `prepare` is present with no `?`; `score` is
+ * present, `selects` holds every key of SNAPSHOT_COLUMNS and no other, `appendHistory` is
+ * present, each with exactly one `?`.
  */
 export function parseStatements(text: string, where = STATEMENTS_FILE): SnapshotStatements {
   let value: unknown;
@@ -70,10 +70,10 @@ export function parseStatements(text: string, where = STATEMENTS_FILE): Snapshot
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ConfigurationError(
-      `${where} must be a JSON object with "prepare", "selects" and "appendHistory"`,
+      `${where} must be a JSON object with "prepare", "score", "selects" and "appendHistory"`,
     );
   }
-  const { prepare, selects, appendHistory } = value as Record<string, unknown>;
+  const { prepare, score, selects, appendHistory } = value as Record<string, unknown>;
   if (typeof selects !== "object" || selects === null || Array.isArray(selects)) {
     throw new ConfigurationError(
       `${where}: "selects" must be an object with the keys ${SNAPSHOT_QUERY_KEYS.join(", ")}`,
@@ -97,6 +97,7 @@ export function parseStatements(text: string, where = STATEMENTS_FILE): Snapshot
   ) as Record<SnapshotQueryKey, string>;
   return {
     prepare: statement(prepare, `${where}: prepare`, 0),
+    score: statement(score, `${where}: score`),
     selects: checked,
     appendHistory: statement(appendHistory, `${where}: appendHistory`),
   };

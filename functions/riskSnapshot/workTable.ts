@@ -1,6 +1,7 @@
 /**
- * The work table's files (risk/stage.ts): a snapshot empties the table's prefix, then its
- * `prepare` INSERT writes one copy of the sync data there for the statements to read.
+ * The work tables' files: a snapshot empties the work prefix, then its `prepare` INSERT writes
+ * one copy of the sync data in its `copy/` folder (risk/stage.ts) and its `score` INSERT the
+ * scored findings in `scored/` (risk/scored.ts), for the statements to read.
  *
  * Two snapshots must never share the prefix (one would empty it under the other), so a
  * snapshot holds a lock object beside it (`<prefix>.lock`, outside the table's location so

@@ -161,8 +161,10 @@ async function writeSampleWithHistory(
       const scan = scanSyncFolder(syncDir, { types: SNAPSHOT_SYNC_TYPES });
       const engine = await openLocalEngine(scan, settings, historyDir);
       try {
+        const at = new Date(now.getTime() - daysAgo * DAY_MS);
         await engine.prepare(ctx);
-        await engine.appendHistory(ctx, new Date(now.getTime() - daysAgo * DAY_MS));
+        await engine.score(ctx, at);
+        await engine.appendHistory(ctx, at);
       } finally {
         engine.close();
       }

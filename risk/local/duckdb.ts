@@ -21,7 +21,11 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { PARQUET_SERDE, type GlueTableSpec } from "../../components/sync/complianceSync.sql";
+import {
+  PARQUET_SERDE,
+  type GlueColumnType,
+  type GlueTableSpec,
+} from "../../components/sync/complianceSync.sql";
 
 /**
  * Trino's `from_iso8601_timestamp`: ISO 8601 only (`T` between date and time, optional
@@ -79,14 +83,27 @@ export interface SyncDuckdbOptions {
    */
   readonly historyDir?: string;
   /**
-   * Folder of the unpartitioned Parquet tables' files (the snapshot's work table), so a
-   * read-only `root` (a committed fixture) is never written to.
-   * @default the table location mapped below `root`
+   * Folder of the unpartitioned Parquet tables' files (the snapshot's work tables), one
+   * subfolder per table (`<workDir>/<table name>/`), so a read-only `root` (a committed
+   * fixture) is never written to.
+   * @default each table's location mapped below `root`
    */
   readonly workDir?: string;
 }
 
 const OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe";
+
+/** DuckDB's type for a Glue column type. */
+const DUCKDB_TYPE: Readonly<Record<GlueColumnType, string>> = {
+  string: "VARCHAR",
+  bigint: "BIGINT",
+  boolean: "BOOLEAN",
+};
+
+/** `CAST("<column>" AS <its DuckDB type>) AS "<column>"`. */
+function typedColumn(c: { readonly name: string; readonly type: GlueColumnType }): string {
+  return `CAST("${c.name}" AS ${DUCKDB_TYPE[c.type]}) AS "${c.name}"`;
+}
 
 function sqlPath(p: string): string {
   return `'${p.replace(/'/g, "''")}'`;
@@ -157,10 +174,9 @@ export class SyncDuckdb {
   }
 
   private emptyView(spec: GlueTableSpec): Promise<void> {
-    const duckType = (t: string) => (t === "bigint" ? "BIGINT" : "VARCHAR");
     const nulls = [
       ...spec.storageDescriptor.columns.map(
-        (c) => `CAST(NULL AS ${duckType(c.type)}) AS "${c.name}"`,
+        (c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS "${c.name}"`,
       ),
       ...spec.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS "${k.name}"`),
     ];
@@ -216,9 +232,13 @@ export class SyncDuckdb {
   /** The folder of a Parquet table, unless set apart (`historyDir`, `workDir`). */
   private parquetFolder(spec: GlueTableSpec): string {
     const folder = this.localFolder(spec.storageDescriptor.location);
-    return spec.partitionKeys.length > 0
-      ? (this.options.historyDir ?? folder)
-      : (this.options.workDir ?? folder);
+    if (spec.partitionKeys.length > 0) return this.options.historyDir ?? folder;
+    return this.options.workDir === undefined ? folder : path.join(this.options.workDir, spec.name);
+  }
+
+  /** The local folder of a Parquet table's files. */
+  tableFolder(name: string): string {
+    return this.parquetFolder(this.parquetSpec(name));
   }
 
   /** The Parquet files a table reads: `day=*\/*.parquet` when partitioned, else `*.parquet`. */
@@ -249,9 +269,7 @@ export class SyncDuckdb {
     }
     const { glob, hasFiles } = this.parquetGlob(spec);
     if (!hasFiles) return this.emptyView(spec);
-    const columns = spec.storageDescriptor.columns.map(
-      (c) => `CAST("${c.name}" AS ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}) AS "${c.name}"`,
-    );
+    const columns = spec.storageDescriptor.columns.map(typedColumn);
     if (partitions === "day") columns.push("CAST(day AS VARCHAR) AS day");
     await this.exec(
       `CREATE OR REPLACE VIEW ${this.database}.${spec.name} AS SELECT ${columns.join(", ")} ` +
@@ -315,9 +333,7 @@ export class SyncDuckdb {
     }
     // Like Athena, by position into the table's columns and types; straight from the query
     // into Parquet, so a large INSERT streams instead of being held in memory.
-    const typed = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(
-      (c) => `CAST("${c.name}" AS ${c.type === "bigint" ? "BIGINT" : "VARCHAR"}) AS "${c.name}"`,
-    );
+    const typed = [...spec.storageDescriptor.columns, ...spec.partitionKeys].map(typedColumn);
     const select = `SELECT ${typed.join(", ")} FROM (${query}) AS q(${columns.map((c) => `"${c}"`).join(", ")})`;
     const folder = this.parquetFolder(spec);
     fs.mkdirSync(folder, { recursive: true });

@@ -217,6 +217,9 @@ async function handBackMemory(db: SyncDuckdb, eager: boolean): Promise<void> {
 
 /** DuckDB over one sync folder, ready to run snapshots. */
 export class LocalEngine {
+  /** The snapshot time the scored table was last written for ({@link score}). */
+  private scoredAt?: string;
+
   constructor(
     private readonly tables: EngineTables,
     /**
@@ -249,9 +252,14 @@ export class LocalEngine {
    * own Parquet file, because DuckDB keeps some state for every file a scan reads until the
    * statement ends: this way it holds one table's files at a time, not all four. The copy
    * runs in a session of its own ({@link openCopySession}), closed when it is done.
+   *
+   * The scored table is emptied too (the function empties the whole work prefix): run
+   * {@link score} next.
    */
   async prepare(ctx: RiskSqlContext): Promise<number> {
     const work = ctx.workTable ?? RISK_TABLE_NAMES.work;
+    this.scoredAt = undefined;
+    await this.db.clearTable(ctx.scoredTable ?? RISK_TABLE_NAMES.scored);
     const copy = this.copySession ?? (await this.openCopySession());
     this.copySession = undefined;
     let rows = 0;
@@ -280,13 +288,38 @@ export class LocalEngine {
     return out;
   }
 
+  /**
+   * The snapshot's second step, after {@link prepare}: scores the findings at `now` from the
+   * work table into the scored table (risk/scored.ts), which the history INSERT and the
+   * SELECTs at `now` read. Returns the rows written.
+   */
+  async score(ctx: RiskSqlContext, now: Date): Promise<number> {
+    const at = snapshotTime(now);
+    const rows = await this.db.insertInto(riskStatements(ctx).score, [at]);
+    this.scoredAt = at;
+    return rows;
+  }
+
+  /** The statements at `now` read the scored table: it must have been scored at `now`. */
+  private checkScored(now: Date, step: string): void {
+    const at = snapshotTime(now);
+    if (this.scoredAt !== at) {
+      throw new Error(
+        `${step} at ${at} reads the findings scored at that time: run prepare, then score(ctx, ${at}) first` +
+          (this.scoredAt === undefined ? "" : ` (they were scored at ${this.scoredAt})`),
+      );
+    }
+  }
+
   /** Appends the snapshot at `now` to the history (as the Lambda's INSERT INTO does). */
   async appendHistory(ctx: RiskSqlContext, now: Date): Promise<number> {
+    this.checkScored(now, "appendHistory");
     return this.db.insertInto(riskStatements(ctx).appendHistory, [snapshotTime(now)]);
   }
 
   /** Runs every SELECT of the snapshot at `now`; rows by query key. */
   async selectRows(ctx: RiskSqlContext, now: Date): Promise<Record<SnapshotQueryKey, Row[]>> {
+    this.checkScored(now, "selectRows");
     const { selects } = riskStatements(ctx);
     const rows = {} as Record<SnapshotQueryKey, Row[]>;
     for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
@@ -297,7 +330,12 @@ export class LocalEngine {
 
   /** The folder of the work table's Parquet files (inside the scratch folder). */
   get workFolder(): string {
-    return path.join(this.tables.scratch, RISK_PREFIXES.work);
+    return this.db.tableFolder(RISK_TABLE_NAMES.work);
+  }
+
+  /** The folder of the scored table's Parquet files (inside the scratch folder). */
+  get scoredFolder(): string {
+    return this.db.tableFolder(RISK_TABLE_NAMES.scored);
   }
 
   /** Closes DuckDB and removes the scratch folder (never the sync or history folder). */
@@ -309,8 +347,8 @@ export class LocalEngine {
 }
 
 /**
- * Takes one snapshot: copies the sync data into the work table, appends the snapshot to the
- * history, then runs the SELECTs (so the trend ends
+ * Takes one snapshot: copies the sync data into the work table, scores the findings from it,
+ * appends the snapshot to the history, then runs the SELECTs (so the trend ends
  * with this snapshot) and assembles the result with the scan's unreadable files.
  */
 export async function localSnapshot(input: LocalSnapshotInput): Promise<RiskSnapshot> {
@@ -318,6 +356,7 @@ export async function localSnapshot(input: LocalSnapshotInput): Promise<RiskSnap
   try {
     const ctx = localSqlContext(input.settings, input.fleetName);
     await engine.prepare(ctx);
+    await engine.score(ctx, input.now);
     await engine.appendHistory(ctx, input.now);
     const rows = await engine.selectRows(ctx, input.now);
     return assembleSnapshot(rows, {

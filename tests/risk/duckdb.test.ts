@@ -157,7 +157,8 @@ SELECT CAST(? AS varchar) AS captured_at, 'prod', 'report', CAST(NULL AS varchar
   it("insertInto an unpartitioned Parquet table adds files the table reads; clearTable empties it", async () => {
     const db = await SyncDuckdb.open(root, BUCKET, DB, SPECS);
     const work = `${DB}.${RISK_TABLE_NAMES.work}`;
-    const folder = path.join(root, "risk-work");
+    // The copy's folder below the work prefix; the scored table's is its sibling.
+    const folder = path.join(root, "risk-work", "copy");
     const columns = WORK_COLUMNS.join(", ");
     const row = (source: string) =>
       `INSERT INTO ${work} (${columns})\nSELECT ${WORK_COLUMNS.map((c) => (c === "source" ? `'${source}'` : c === "resourceid" ? "CAST(? AS varchar)" : "CAST(NULL AS varchar)")).join(", ")}`;
@@ -170,6 +171,8 @@ SELECT CAST(? AS varchar) AS captured_at, 'prod', 'report', CAST(NULL AS varchar
         { source: "tag", resourceid: "mi-1" },
         { source: "item", resourceid: "mi-2" },
       ]);
+      assert.equal(db.tableFolder(RISK_TABLE_NAMES.work), folder);
+      assert.equal(db.tableFolder(RISK_TABLE_NAMES.scored), path.join(root, "risk-work", "scored"));
       await db.clearTable(RISK_TABLE_NAMES.work);
       assert.equal(fs.existsSync(folder), false);
       assert.deepEqual(await db.rows(`SELECT count(*) AS n FROM ${work}`), [{ n: 0 }]);

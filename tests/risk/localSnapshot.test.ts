@@ -69,10 +69,39 @@ describe("offline engine (the snapshot's work table)", function () {
     const staged = await openLocalEngine(scan, settings, path.join(tmp, "h-staged"));
     try {
       const copied = await staged.prepare(ctx);
+      const scored = await staged.score(ctx, NOW);
       await staged.appendHistory(ctx, NOW);
       const rows = await staged.selectRows(ctx, NOW);
       assert.ok(plain.top_machines.length > 0 && plain.acceptances.length === 3);
       assert.deepEqual(rows, plain);
+      // The scored table holds each finding, each fleet machine, each type a machine
+      // reports and each acceptance that matched, scored at the snapshot time.
+      const kinds = await staged.db.rows(
+        "SELECT kind, count(*) AS n, min(scored_at) AS first, max(scored_at) AS last " +
+          "FROM risk_local.risk_snapshot_scored GROUP BY kind ORDER BY kind",
+      );
+      const [totals] = rows.totals;
+      const n = (kind: string) => kinds.find((k) => k.kind === kind)?.n;
+      assert.equal(n("finding"), Number(totals.open) + Number(totals.accepted));
+      assert.equal(n("machine"), totals.machines);
+      assert.equal(n("acceptance"), rows.acceptances.filter((a) => Number(a.findings) > 0).length);
+      assert.ok(Number(n("type")) >= Number(totals.machines), `${n("type")} type rows`);
+      assert.equal(
+        kinds.reduce((sum, k) => sum + Number(k.n), 0),
+        scored,
+      );
+      for (const k of kinds) assert.deepEqual([k.first, k.last], [at[0], at[0]]);
+      // Rows scored for another time are never read: a second scoring at another time,
+      // appended beside the first, leaves this snapshot's answers as they were.
+      const later = new Date(NOW.getTime() + 86_400_000);
+      assert.equal(await staged.score(ctx, later), scored);
+      const statements = riskStatements(ctx);
+      for (const key of Object.keys(SNAPSHOT_COLUMNS) as SnapshotQueryKey[]) {
+        assert.deepEqual(await staged.db.rows(statements.selects[key], at), rows[key], key);
+      }
+      await assert.rejects(staged.selectRows(ctx, NOW), {
+        message: `selectRows at ${at[0]} reads the findings scored at that time: run prepare, then score(ctx, ${at[0]}) first (they were scored at ${snapshotTime(later)})`,
+      });
       // The statements run in a session without the sync tables: they read only the copy.
       assert.deepEqual(
         (
@@ -80,7 +109,13 @@ describe("offline engine (the snapshot's work table)", function () {
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'risk_local' ORDER BY 1",
           )
         ).map((r) => r.table_name),
-        ["risk_acceptance_scopes", "risk_acceptances", "risk_history", "risk_snapshot_work"],
+        [
+          "risk_acceptance_scopes",
+          "risk_acceptances",
+          "risk_history",
+          "risk_snapshot_scored",
+          "risk_snapshot_work",
+        ],
       );
       const copy = await staged.openCopySession();
       try {
@@ -93,8 +128,15 @@ describe("offline engine (the snapshot's work table)", function () {
       } finally {
         copy.close();
       }
-      // A second prepare replaces the copy (the function empties the prefix first).
+      // A second prepare replaces the copy and empties the scored table (the function empties
+      // the whole work prefix first): the statements wait for the next scoring.
       assert.equal(await staged.prepare(ctx), copied);
+      assert.deepEqual(
+        await staged.db.rows("SELECT count(*) AS n FROM risk_local.risk_snapshot_scored"),
+        [{ n: 0 }],
+      );
+      await assert.rejects(staged.appendHistory(ctx, NOW), /run prepare, then score/);
+      assert.equal(await staged.score(ctx, NOW), scored);
       assert.deepEqual(await staged.selectRows(ctx, NOW), rows);
       // Offline the copy is one INSERT per sync table (riskPrepareParts), one Parquet file
       // each; the single INSERT the function runs writes exactly the same rows.
@@ -188,6 +230,30 @@ describe("offline engine (the snapshot's work table)", function () {
       assert.ok(!used.get("aws_complianceitem")?.includes("documentversion"));
     } finally {
       engine.close();
+    }
+  });
+});
+
+describe("riskStatements: the scoring computes the chain once", () => {
+  const ctx = localSqlContext(defaultRiskSettings(), undefined);
+  const st = riskStatements(ctx);
+  const work = `${ctx.database}.risk_snapshot_work`;
+  const scored = `${ctx.database}.risk_snapshot_scored`;
+
+  it("scores from the copy into the scored table", () => {
+    assert.ok(st.score.startsWith(`INSERT INTO ${scored} (kind, scored_at, `), st.score);
+    assert.ok(st.score.includes(`FROM ${work}`));
+  });
+
+  it("every other statement over the snapshot reads the scored table, never the copy or its chain", () => {
+    const reading = { ...st.selects, appendHistory: st.appendHistory } as Record<string, string>;
+    delete reading.history; // the trend reads the history table alone
+    for (const [key, sql] of Object.entries(reading)) {
+      assert.ok(sql.includes(`FROM ${scored} s`), `${key} does not read the scored table`);
+      assert.ok(!sql.includes(work), `${key} reads the copy`);
+      for (const cte of ["seen", "fleet", "findings", "matches"]) {
+        assert.ok(!new RegExp(`\\b${cte} AS \\(`).test(sql), `${key} computes ${cte}`);
+      }
     }
   });
 });

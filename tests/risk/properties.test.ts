@@ -370,6 +370,7 @@ async function allRows(
     const db = await SyncDuckdb.open(root, BUCKET, CTX.database, SPECS);
     try {
       await db.insertInto(statements.prepare);
+      await db.insertInto(statements.score, [NOW]);
       await db.insertInto(statements.appendHistory, [NOW]);
       const out: Record<string, Row[]> = {};
       for (const [key, sql] of Object.entries(statements.selects)) {

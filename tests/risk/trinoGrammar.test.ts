@@ -1,5 +1,6 @@
 /**
- * Every risk statement (the snapshot SELECTs, the history INSERT, the saved views) parses with
+ * Every risk statement (the copy, the scoring, the snapshot SELECTs, the history INSERT, the
+ * saved views) parses with
  * a Trino grammar (Athena engine v3 is Trino), has exactly one `?` where the contract says so,
  * and no DECIMAL literal (100.0 is DECIMAL in Trino, DOUBLE in DuckDB). The risk SQL writes no
  * DDL: its tables are Glue specs (riskGlueTableSpecs), created by the stack.
@@ -40,6 +41,7 @@ function statementsOf(ctx: RiskSqlContext): [string, string, number][] {
   const st = riskStatements(ctx);
   return [
     ["prepare", st.prepare, 0],
+    ["score", st.score, 1],
     ...Object.entries(st.selects).map(([k, sql]): [string, string, number] => [k, sql, 1]),
     ["appendHistory", st.appendHistory, 1],
     ...riskViews(ctx).map((v): [string, string, number] => [`view ${v.key}`, v.sql, 0]),

@@ -23,6 +23,7 @@ import {
 } from "../../../risk/sql";
 import { SNAPSHOT_ENVIRONMENT, loadSnapshotConfig } from "../../../functions/riskSnapshot/config";
 import { parseStatements } from "../../../functions/riskSnapshot/statements";
+import { SCORED_COLUMNS } from "../../../risk/scored";
 import { WORK_COLUMNS } from "../../../risk/stage";
 import type { RiskViewArgs } from "../../../components/risk/riskView";
 import { riskSnapshotPolicy } from "../../../components/risk/riskView.policies";
@@ -101,6 +102,7 @@ describe("RiskView", () => {
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-acceptance-scopes",
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-acceptances",
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-history",
+        "aws:glue/catalogTable:CatalogTable fleet-risk-risk-snapshot-scored",
         "aws:glue/catalogTable:CatalogTable fleet-risk-risk-snapshot-work",
         "aws:iam/role:Role fleet-risk-snapshot",
         "aws:iam/rolePolicy:RolePolicy fleet-risk-snapshot",
@@ -134,7 +136,7 @@ describe("RiskView", () => {
       assert.deepEqual(history.inputs.partitionKeys, [{ name: "day", type: "string" }]);
     });
 
-    it("catalogues the snapshot's work table: Parquet, unpartitioned, under risk-work/", () => {
+    it("catalogues the snapshot's work table: Parquet, unpartitioned, in risk-work/copy/", () => {
       const work = resourceNamed("fleet-risk-risk-snapshot-work");
       assert.deepEqual(work.inputs, {
         name: "risk_snapshot_work",
@@ -149,7 +151,7 @@ describe("RiskView", () => {
         },
         partitionKeys: [],
         storageDescriptor: {
-          location: "s3://acme-sync-data/risk-work/",
+          location: "s3://acme-sync-data/risk-work/copy/",
           inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
           outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
           serDeInfo: {
@@ -165,6 +167,31 @@ describe("RiskView", () => {
       assert.match(
         riskStatements(CONTEXT).prepare,
         /^INSERT INTO hybrid_fleet_acme\.risk_snapshot_work /,
+      );
+    });
+
+    it("catalogues the scored table beside it: Parquet, unpartitioned, in risk-work/scored/, typed", () => {
+      const scored = resourceNamed("fleet-risk-risk-snapshot-scored");
+      assert.equal(scored.inputs.name, "risk_snapshot_scored");
+      assert.equal(scored.inputs.databaseName, "hybrid_fleet_acme");
+      assert.deepEqual(scored.inputs.partitionKeys, []);
+      assert.equal(scored.inputs.parameters.classification, "parquet");
+      assert.equal(
+        scored.inputs.storageDescriptor.location,
+        "s3://acme-sync-data/risk-work/scored/",
+      );
+      assert.equal(
+        scored.inputs.storageDescriptor.serDeInfo.serializationLibrary,
+        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+      );
+      assert.deepEqual(scored.inputs.storageDescriptor.columns, SCORED_COLUMNS);
+      // The types Athena writes and reads back: flags as boolean, counts and scores as bigint.
+      const typeOf = Object.fromEntries(SCORED_COLUMNS.map((c) => [c.name, c.type]));
+      for (const c of ["mandatory", "not_seen", "fresh"]) assert.equal(typeOf[c], "boolean", c);
+      for (const c of ["severity_rank", "score", "findings"]) assert.equal(typeOf[c], "bigint", c);
+      assert.match(
+        riskStatements(CONTEXT).score,
+        /^INSERT INTO hybrid_fleet_acme\.risk_snapshot_scored \(kind, scored_at, /,
       );
     });
 
@@ -223,11 +250,16 @@ describe("RiskView", () => {
       }
       // And the handler's config loader accepts the environment as set.
       assert.equal(loadSnapshotConfig(env).reportPrefix, "risk-reports/");
-      // The prefix the function empties is the work table's location, and nothing wider.
-      assert.equal(
-        `s3://acme-sync-data/${loadSnapshotConfig(env).workPrefix}`,
-        resourceNamed("fleet-risk-risk-snapshot-work").inputs.storageDescriptor.location,
+      // The prefix the function empties holds the two work tables, side by side (neither
+      // table reads the other's files), and no other table.
+      const emptied = `s3://acme-sync-data/${loadSnapshotConfig(env).workPrefix}`;
+      const locations = resourcesOfType("aws:glue/catalogTable:CatalogTable").map(
+        (t) => `${t.inputs.name} ${t.inputs.storageDescriptor.location}`,
       );
+      assert.deepEqual(locations.filter((l) => l.split(" ")[1].startsWith(emptied)).sort(), [
+        `risk_snapshot_scored ${emptied}scored/`,
+        `risk_snapshot_work ${emptied}copy/`,
+      ]);
       assert.deepEqual(fn.inputs.tags, { HybridFleet: "acme" });
     });
 

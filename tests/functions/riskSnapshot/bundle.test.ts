@@ -163,7 +163,7 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
     });
 
     const operations = fake.calls.map((c) => c.operation);
-    assert.equal(operations.filter((o) => o === "StartQueryExecution").length, 10);
+    assert.equal(operations.filter((o) => o === "StartQueryExecution").length, 11);
     const starts = fake.calls.filter((c) => c.operation === "StartQueryExecution");
     assert.ok(String(starts[0].input.QueryString).startsWith("-- prepare"));
     assert.ok(!("ExecutionParameters" in starts[0].input), "prepare sent ExecutionParameters");
@@ -171,7 +171,8 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
       starts.slice(1).map((c) => c.input.ExecutionParameters),
       starts.slice(1).map(() => [`'${capturedAt}'`]),
     );
-    assert.ok(String(starts[9].input.QueryString).startsWith("-- appendHistory"));
+    assert.ok(String(starts[1].input.QueryString).startsWith("-- score"));
+    assert.ok(String(starts[10].input.QueryString).startsWith("-- appendHistory"));
 
     // The S3 side, in order: lock taken conditionally, work table listed and emptied in pages
     // of 1,000, the statements, the lock deleted, the reports.

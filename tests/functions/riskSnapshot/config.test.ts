@@ -159,7 +159,7 @@ describe("snapshot function configuration", () => {
 describe("risk-statements.json", () => {
   const text = (value: unknown) => JSON.stringify(value);
 
-  it("accepts the prepare INSERT, one statement per SELECT key and the history INSERT", () => {
+  it("accepts the prepare INSERT, the scoring INSERT, one statement per SELECT key and the history INSERT", () => {
     assert.deepEqual(parseStatements(text(testStatements())), testStatements());
   });
 
@@ -181,7 +181,7 @@ describe("risk-statements.json", () => {
     [
       "an array",
       "[]",
-      'risk-statements.json must be a JSON object with "prepare", "selects" and "appendHistory"',
+      'risk-statements.json must be a JSON object with "prepare", "score", "selects" and "appendHistory"',
     ],
     [
       "no selects",
@@ -217,6 +217,21 @@ describe("risk-statements.json", () => {
       "a prepare with a parameter",
       text({ ...base, prepare: `${base.prepare} WHERE capturetime <= ?` }),
       'risk-statements.json: prepare must hold no "?" execution parameter, found 1',
+    ],
+    [
+      "no score",
+      text({ ...base, score: undefined }),
+      "risk-statements.json: score must be a non-empty SQL string",
+    ],
+    [
+      "a score without the snapshot time",
+      text({ ...base, score: base.score.replace("?", "'2026-11-30T10:00:00Z'") }),
+      'risk-statements.json: score must hold exactly one "?" execution parameter (the snapshot time), found 0',
+    ],
+    [
+      "a score with two parameters",
+      text({ ...base, score: `${base.score} AND b <= ?` }),
+      'risk-statements.json: score must hold exactly one "?" execution parameter (the snapshot time), found 2',
     ],
     [
       "an empty INSERT",

@@ -133,6 +133,13 @@ describe("runSnapshot (the snapshot function's core)", () => {
         QueryExecutionContext: { Database: "hybrid_fleet_acme" },
         WorkGroup: "HybridFleet-acme",
       },
+      // The scoring, then every SELECT and the history INSERT, take the snapshot time.
+      {
+        QueryString: statements.score,
+        QueryExecutionContext: { Database: "hybrid_fleet_acme" },
+        WorkGroup: "HybridFleet-acme",
+        ExecutionParameters: [PARAMETER],
+      },
       ...SNAPSHOT_QUERY_KEYS.map((k) => ({
         QueryString: statements.selects[k],
         QueryExecutionContext: { Database: "hybrid_fleet_acme" },
@@ -149,7 +156,7 @@ describe("runSnapshot (the snapshot function's core)", () => {
     const polled = run.athena.commandCalls(GetQueryExecutionCommand).map((c) => c.args[0].input);
     assert.deepEqual(
       [...polled].sort((a, b) => a.QueryExecutionId!.localeCompare(b.QueryExecutionId!)),
-      ["prepare", ...SNAPSHOT_QUERY_KEYS, "appendHistory"]
+      ["prepare", "score", ...SNAPSHOT_QUERY_KEYS, "appendHistory"]
         .map((k) => ({ QueryExecutionId: `qe-${k}` }))
         .sort((a, b) => a.QueryExecutionId.localeCompare(b.QueryExecutionId)),
     );
@@ -241,12 +248,18 @@ describe("runSnapshot (the snapshot function's core)", () => {
     assert.equal(athenaEvents[athenaEvents.length - 1], "SUCCEEDED appendHistory");
   });
 
-  it("locks, empties the work table, prepares, selects, appends, unlocks, then reports", async () => {
+  it("locks, empties the work tables, prepares, scores, selects, appends, unlocks, then reports", async () => {
     const run = await snapshotWith({}, {}, { objects: LEFT_OVER });
     assert.equal(run.error, undefined);
     const selects = new Set(SNAPSHOT_QUERY_KEYS.map((k) => `start ${k}`));
     const steps = run.events
-      .filter((e) => e.startsWith("s3 ") || e.startsWith("start ") || e === "SUCCEEDED prepare")
+      .filter(
+        (e) =>
+          e.startsWith("s3 ") ||
+          e.startsWith("start ") ||
+          e === "SUCCEEDED prepare" ||
+          e === "SUCCEEDED score",
+      )
       .map((e) => (selects.has(e) ? "start SELECT" : e))
       .filter((e, i, all) => e !== "start SELECT" || all[i - 1] !== "start SELECT");
     assert.deepEqual(steps, [
@@ -255,14 +268,16 @@ describe("runSnapshot (the snapshot function's core)", () => {
       "s3 DeleteObjects 2",
       "start prepare",
       "SUCCEEDED prepare",
+      "start score",
+      "SUCCEEDED score",
       "start SELECT",
       "start appendHistory",
       `s3 DeleteObject ${LOCK}`,
       ...REPORT_KEYS.map((k) => `s3 PutObject ${k}`),
     ]);
-    // Every SELECT started after the copy was complete, and the history after every SELECT.
-    const prepared = run.events.indexOf("SUCCEEDED prepare");
-    for (const key of SNAPSHOT_QUERY_KEYS) assert.ok(run.events.indexOf(`start ${key}`) > prepared);
+    // Every SELECT started after the scoring was complete, and the history after every SELECT.
+    const scored = run.events.indexOf("SUCCEEDED score");
+    for (const key of SNAPSHOT_QUERY_KEYS) assert.ok(run.events.indexOf(`start ${key}`) > scored);
     assert.deepEqual(run.s3.commandCalls(PutObjectCommand)[0].args[0].input, {
       Bucket: "acme-risk-reports",
       Key: LOCK,
@@ -337,7 +352,7 @@ describe("runSnapshot (the snapshot function's core)", () => {
       run.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input),
       [{ Bucket: "acme-risk-reports", Key: LOCK }],
     );
-    assert.equal(run.athena.commandCalls(StartQueryExecutionCommand).length, 10);
+    assert.equal(run.athena.commandCalls(StartQueryExecutionCommand).length, 11);
     assert.deepEqual(reportsWritten(run), REPORT_KEYS);
     assert.ok(!run.store.has(LOCK));
   });
@@ -421,6 +436,19 @@ describe("runSnapshot (the snapshot function's core)", () => {
     assert.deepEqual(
       run.events.filter((e) => e.startsWith("start ")),
       ["start prepare"],
+    );
+    assert.ok(!run.store.has(LOCK));
+    assert.deepEqual(reportsWritten(run), []);
+  });
+
+  it("runs no SELECT and appends nothing when the scoring fails, and gives the lock back", async () => {
+    const run = await snapshotWith({
+      score: { states: ["RUNNING", "FAILED"], reason: "no space" },
+    });
+    assert.equal(run.error?.message, `Athena query "score" (qe-score) ended FAILED: no space`);
+    assert.deepEqual(
+      run.events.filter((e) => e.startsWith("start ")),
+      ["start prepare", "start score"],
     );
     assert.ok(!run.store.has(LOCK));
     assert.deepEqual(reportsWritten(run), []);

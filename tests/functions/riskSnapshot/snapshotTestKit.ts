@@ -33,6 +33,7 @@ export function testStatements() {
     `-- ${key}\nSELECT * FROM risk_${key} WHERE captured <= from_iso8601_timestamp(?)`;
   return {
     prepare: `-- prepare\nINSERT INTO risk_snapshot_work SELECT * FROM aws_complianceitem`,
+    score: `-- score\nINSERT INTO risk_snapshot_scored SELECT * FROM risk_snapshot_work WHERE captured <= from_iso8601_timestamp(?)`,
     selects: Object.fromEntries(SNAPSHOT_QUERY_KEYS.map((k) => [k, sql(k)])) as Record<
       SnapshotQueryKey,
       string
@@ -85,6 +86,9 @@ export interface FakeQuery {
   pages?: GetQueryResultsCommandOutput[];
 }
 
+/** The statements the snapshot runs with `execute` (INSERTs), in the order it runs them. */
+const INSERTS = ["prepare", "score", "appendHistory"];
+
 /** A mocked Athena that answers per statement key, and records what happened in order. */
 export function fakeAthena(overrides: Partial<Record<string, FakeQuery>> = {}) {
   const athena = mockClient(AthenaClient);
@@ -109,8 +113,8 @@ export function fakeAthena(overrides: Partial<Record<string, FakeQuery>> = {}) {
     const state = states[Math.min(n, states.length - 1)];
     if (state !== "RUNNING" && state !== "QUEUED") {
       events.push(`${state} ${key}`);
-      // The INSERTs' results are never read: they end when they succeed.
-      if (state !== "SUCCEEDED" || key === "appendHistory" || key === "prepare") inFlight--;
+      // The INSERTs' results are never read (the runner's `execute`): they end when they succeed.
+      if (state !== "SUCCEEDED" || INSERTS.includes(key)) inFlight--;
     }
     // Yield so concurrent queries interleave as they would over the network.
     await new Promise((resolve) => setImmediate(resolve));
