@@ -140,11 +140,12 @@ describe("risk snapshot bundle (what Lambda runs)", () => {
 
   it("takes a snapshot in a fresh process: lock, work table, queries, history, report, EMF lines", async () => {
     fs.writeFileSync(path.join(dir, "risk-statements.json"), JSON.stringify(testStatements()));
-    // An earlier snapshot's copy (more than one list page), and neighbours that must stay.
+    // An earlier snapshot's copy and scored table (more than one list page together), and
+    // neighbours that must stay.
     const leftOver = Array.from(
       { length: 1203 },
       (_, i) =>
-        `/acme-risk-reports/risk-work/20261130_090000_${String(i).padStart(5, "0")}_0.parquet`,
+        `/acme-risk-reports/risk-work/${i < 600 ? "copy" : "scored"}/20261130_090000_${String(i).padStart(5, "0")}_0.parquet`,
     );
     for (const key of leftOver) fake.seed(key, "PAR1");
     fake.seed("/acme-risk-reports/risk-work-other/x", "keep");

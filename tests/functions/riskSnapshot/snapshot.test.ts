@@ -47,13 +47,16 @@ const CAPTURED_AT = "2026-11-30T10:00:00Z";
 const PARAMETER = "'2026-11-30T10:00:00Z'";
 const LOCK = "risk-work.lock";
 const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
-/** Files a previous snapshot's `prepare` left in the work table, and neighbours to keep. */
+/**
+ * Files a previous snapshot's `prepare` and `score` left in the work tables (`copy/` and
+ * `scored/` under the work prefix), and neighbours to keep.
+ */
 const LEFT_OVER = {
-  "risk-work/20261130_090000_00001_abcde_0.parquet": {
+  "risk-work/copy/20261130_090000_00001_abcde_0.parquet": {
     body: "PAR1",
     lastModified: minutesBefore(60),
   },
-  "risk-work/20261130_090000_00001_abcde_1.parquet": {
+  "risk-work/scored/20261130_090000_00002_fghij_0.parquet": {
     body: "PAR1",
     lastModified: minutesBefore(60),
   },
@@ -297,8 +300,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
           Bucket: "acme-risk-reports",
           Delete: {
             Objects: [
-              { Key: "risk-work/20261130_090000_00001_abcde_0.parquet" },
-              { Key: "risk-work/20261130_090000_00001_abcde_1.parquet" },
+              { Key: "risk-work/copy/20261130_090000_00001_abcde_0.parquet" },
+              { Key: "risk-work/scored/20261130_090000_00002_fghij_0.parquet" },
             ],
             Quiet: true,
           },
@@ -315,6 +318,33 @@ describe("runSnapshot (the snapshot function's core)", () => {
       "reports/latest.html",
       "risk-history/day=2026-11-30/x.parquet",
     ]);
+  });
+
+  it("scores once the copy has succeeded, with the snapshot time, and selects once scored", async () => {
+    // Both INSERTs take several polls, so a step that started on the previous one's start
+    // rather than its success would show here (with instant fakes the two look the same).
+    const run = await snapshotWith({
+      prepare: { states: ["QUEUED", "RUNNING", "SUCCEEDED"] },
+      score: { states: ["QUEUED", "RUNNING", "RUNNING", "SUCCEEDED"] },
+    });
+    assert.equal(run.error, undefined);
+    assert.deepEqual(run.events.filter((e) => !e.startsWith("s3 ")).slice(0, 5), [
+      "start prepare",
+      "SUCCEEDED prepare",
+      "start score",
+      "SUCCEEDED score",
+      `start ${SNAPSHOT_QUERY_KEYS[0]}`,
+    ]);
+    const score = run.athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.QueryString === testStatements().score);
+    // The snapshot time to the whole second, as an Athena string literal: the scored rows
+    // carry it, and the SELECTs and the history INSERT read only the rows of their own time.
+    assert.deepEqual(
+      score.map((i) => i.ExecutionParameters),
+      [[PARAMETER]],
+    );
   });
 
   it("stops before any Athena call while another snapshot holds a fresh lock", async () => {
@@ -415,15 +445,16 @@ describe("runSnapshot (the snapshot function's core)", () => {
       {},
       {
         objects: LEFT_OVER,
+        // The previous scoring's files count as much as the copy's: the prefix must be empty.
         refuseDelete: (key) =>
-          key.endsWith("_1.parquet")
+          key.startsWith("risk-work/scored/")
             ? { Code: "AccessDenied", Message: "Access Denied" }
             : undefined,
       },
     );
     assert.equal(
       run.error?.message,
-      "could not delete 1 work table object(s), first s3://acme-risk-reports/risk-work/20261130_090000_00001_abcde_1.parquet: AccessDenied Access Denied",
+      "could not delete 1 work table object(s), first s3://acme-risk-reports/risk-work/scored/20261130_090000_00002_fghij_0.parquet: AccessDenied Access Denied",
     );
     assert.equal(run.athena.calls().length, 0);
     assert.ok(!run.store.has(LOCK));
@@ -450,6 +481,8 @@ describe("runSnapshot (the snapshot function's core)", () => {
       run.events.filter((e) => e.startsWith("start ")),
       ["start prepare", "start score"],
     );
+    // The lock goes back right after the failure: nothing else ran under it.
+    assert.deepEqual(run.events.slice(-2), ["FAILED score", `s3 DeleteObject ${LOCK}`]);
     assert.ok(!run.store.has(LOCK));
     assert.deepEqual(reportsWritten(run), []);
   });
