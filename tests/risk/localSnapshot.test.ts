@@ -17,6 +17,7 @@ import {
   localSqlContext,
   openLocalEngine,
   snapshotTime,
+  statementsMemoryLimitMiB,
 } from "../../risk/local/snapshot";
 import { SNAPSHOT_COLUMNS, type SnapshotQueryKey } from "../../risk/model";
 import { riskPrepareParts, riskStatements } from "../../risk/sql";
@@ -195,6 +196,10 @@ describe("offline engine (the snapshot's work table)", function () {
       const rows = await engine.prepare(ctx);
       assert.ok(rows > 50, `${rows} work rows`);
       assert.deepEqual(await allocator(engine.db), flush);
+      // And the statements may use the memory set for a copy of that size (here the floor).
+      assert.deepEqual(await engine.db.rows("SELECT current_setting('memory_limit') AS limit"), [
+        { limit: `${statementsMemoryLimitMiB(rows)}.0 MiB` },
+      ]);
       // A copy at or below the threshold goes back to DuckDB's defaults.
       const small = await openLocalEngine(scan, settings, path.join(tmp, "h-keep"), {
         flushAboveWorkRows: rows,
@@ -231,6 +236,17 @@ describe("offline engine (the snapshot's work table)", function () {
     } finally {
       engine.close();
     }
+  });
+});
+
+describe("statementsMemoryLimitMiB (the statements session's DuckDB memory)", () => {
+  it("is 512 MiB for small copies, then 320 bytes per work row, rounded up", () => {
+    assert.equal(statementsMemoryLimitMiB(0), 512);
+    assert.equal(statementsMemoryLimitMiB(163_277), 512); // 10,000 machines
+    // 512 MiB is exactly 1,677,721.6 rows' worth: one more row rounds up past it.
+    assert.equal(statementsMemoryLimitMiB(1_677_721), 512);
+    assert.equal(statementsMemoryLimitMiB(1_677_722), 513);
+    assert.equal(statementsMemoryLimitMiB(10_000_000), 3052); // 3,051.76 MiB
   });
 });
 
