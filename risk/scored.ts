@@ -28,10 +28,9 @@
 import {
   type GlueColumnType,
   type GlueTableSpec,
-  parquetStorage,
-  parquetTableParameters,
   sqlString,
 } from "../components/sync/complianceSync.sql";
+import { type WorkTableLocation, workPrefixTable } from "./stage";
 
 /** One column of the scored table. */
 interface ScoredColumn {
@@ -80,27 +79,27 @@ const MACHINE = ["accountid", "region", "resourceid"];
 const same = (names: readonly string[]): Record<string, string> =>
   Object.fromEntries(names.map((n) => [n, n]));
 
+/** Columns of the `risk_findings` CTE (and of the view of that name), in order. */
+export const RISK_FINDING_COLUMNS: readonly string[] = [
+  ...MACHINE,
+  "name",
+  "environment",
+  "compliance_mode",
+  "control",
+  "compliance_type",
+  "mandatory",
+  "finding_id",
+  "title",
+  "severity",
+  "severity_rank",
+  "state",
+  "acceptance_id",
+  "score",
+];
+
 /** The kinds of rows, by `kind` value. */
 const KINDS: Readonly<Record<string, ScoredKind>> = {
-  finding: {
-    cte: "risk_findings",
-    columns: same([
-      ...MACHINE,
-      "name",
-      "environment",
-      "compliance_mode",
-      "control",
-      "compliance_type",
-      "mandatory",
-      "finding_id",
-      "title",
-      "severity",
-      "severity_rank",
-      "state",
-      "acceptance_id",
-      "score",
-    ]),
-  },
+  finding: { cte: "risk_findings", columns: same(RISK_FINDING_COLUMNS) },
   machine: {
     cte: "machine_seen",
     columns: same([
@@ -185,29 +184,19 @@ WHERE s.kind = ${sqlString(kind)}`;
   return out;
 }
 
-/** Where the scored table lives. */
-export interface ScoredTableLocation {
-  /** Bucket name. */
-  readonly bucketName: string;
-  /** The work prefix (no leading or trailing `/`); the table is its `scored/` folder. */
-  readonly prefix: string;
-}
-
 /** Folder of the scored table below the work prefix. */
 export const SCORED_FOLDER = "scored";
 
-/** The Glue table of the scored findings: Parquet (Snappy), unpartitioned. */
-export function scoredTableSpec(name: string, loc: ScoredTableLocation): GlueTableSpec {
-  return {
-    name,
-    description:
-      "Risk snapshot scored table: one snapshot's findings, machines, compliance types and acceptance counts (rewritten by every snapshot)",
-    tableType: "EXTERNAL_TABLE",
-    parameters: parquetTableParameters(),
-    partitionKeys: [],
-    storageDescriptor: parquetStorage(
-      `s3://${loc.bucketName}/${loc.prefix}/${SCORED_FOLDER}/`,
-      SCORED_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-    ),
-  };
+/** The Glue table of the scored findings: Parquet (Snappy), unpartitioned, in `scored/`. */
+export function scoredTableSpec(name: string, loc: WorkTableLocation): GlueTableSpec {
+  return workPrefixTable(
+    {
+      name,
+      description:
+        "Risk snapshot scored table: one snapshot's findings, machines, compliance types and acceptance counts (rewritten by every snapshot)",
+    },
+    loc,
+    SCORED_FOLDER,
+    SCORED_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+  );
 }

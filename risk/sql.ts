@@ -34,7 +34,14 @@ import {
   SnapshotQueryKey,
   SnapshotStatements,
 } from "./model";
-import { SCORED_CTES, scoredInsert, scoredReads, scoredSelect, scoredTableSpec } from "./scored";
+import {
+  RISK_FINDING_COLUMNS,
+  SCORED_CTES,
+  scoredInsert,
+  scoredReads,
+  scoredSelect,
+  scoredTableSpec,
+} from "./scored";
 import { prepareSnapshotParts, prepareSnapshotSql, stagedReads, workTableSpec } from "./stage";
 
 /** Default Glue table names of the register and the history. */
@@ -985,30 +992,12 @@ export function riskViews(ctx: RiskSqlContext): ComplianceQuery[] {
     sql: createViewSql(ctx, key, withCtes(ctes, needs, body)),
     parameters: [],
   });
-  const findingColumns = [
-    "accountid",
-    "region",
-    "resourceid",
-    "name",
-    "environment",
-    "compliance_mode",
-    "control",
-    "compliance_type",
-    "mandatory",
-    "finding_id",
-    "title",
-    "severity",
-    "severity_rank",
-    "state",
-    "acceptance_id",
-    "score",
-  ];
   return [
     view(
       "risk_findings",
       "Creates view risk_findings: every finding of a live fleet machine (NON_COMPLIANT items and no-data findings) with its state (open, accepted, acceptance-expired), the deciding acceptance and its score.",
       ["risk_findings"],
-      `SELECT ${findingColumns.join(", ")}\nFROM risk_findings`,
+      `SELECT ${RISK_FINDING_COLUMNS.join(", ")}\nFROM risk_findings`,
     ),
     view(
       "risk_by_machine",

@@ -199,18 +199,35 @@ export interface WorkTableLocation {
 /** Folder of the work table below the work prefix. */
 export const WORK_COPY_FOLDER = "copy";
 
-/** The Glue table of the work copy: Parquet (Snappy), unpartitioned. */
-export function workTableSpec(name: string, loc: WorkTableLocation): GlueTableSpec {
+/**
+ * A Glue table in a folder below the work prefix: Parquet (Snappy), unpartitioned, rewritten
+ * by every snapshot (the copy here, the scored table in risk/scored.ts).
+ */
+export function workPrefixTable(
+  table: Pick<GlueTableSpec, "name" | "description">,
+  loc: WorkTableLocation,
+  folder: string,
+  columns: GlueTableSpec["storageDescriptor"]["columns"],
+): GlueTableSpec {
   return {
-    name,
-    description:
-      "Risk snapshot work table: one snapshot's copy of the sync data it reads (rewritten by every snapshot)",
+    ...table,
     tableType: "EXTERNAL_TABLE",
     parameters: parquetTableParameters(),
     partitionKeys: [],
-    storageDescriptor: parquetStorage(
-      `s3://${loc.bucketName}/${loc.prefix}/${WORK_COPY_FOLDER}/`,
-      WORK_COLUMNS.map((c) => ({ name: c, type: "string" as const })),
-    ),
+    storageDescriptor: parquetStorage(`s3://${loc.bucketName}/${loc.prefix}/${folder}/`, columns),
   };
+}
+
+/** The Glue table of the work copy: Parquet (Snappy), unpartitioned. */
+export function workTableSpec(name: string, loc: WorkTableLocation): GlueTableSpec {
+  return workPrefixTable(
+    {
+      name,
+      description:
+        "Risk snapshot work table: one snapshot's copy of the sync data it reads (rewritten by every snapshot)",
+    },
+    loc,
+    WORK_COPY_FOLDER,
+    WORK_COLUMNS.map((c) => ({ name: c, type: "string" as const })),
+  );
 }
