@@ -927,9 +927,10 @@ function statementCtes(
  * `?` (the snapshot time, an ISO 8601 string) and returns the columns of
  * {@link SNAPSHOT_COLUMNS} in order.
  *
- * `readSyncTables: true` builds the statements over the sync tables themselves (no work or
- * scored table: every statement scans the sync data again). The snapshot never runs them; the
- * tests hold the staged statements to the same answers.
+ * `readSyncTables: true` builds the statements over the sync tables themselves: the SELECTs
+ * and the history INSERT read neither the work table nor the scored table, and every one scans
+ * the sync data again. The snapshot never runs them; the tests hold the staged statements to
+ * the same answers.
  *
  * Choices the model leaves open, made here:
  * - `open` counts every finding that counts against the score: `open` and
