@@ -73,6 +73,11 @@ interface ScoredKind {
   readonly cte: string;
   /** Scored column → the CTE's column (the same name unless given). */
   readonly columns: Readonly<Record<string, string>>;
+  /**
+   * Time columns (ISO 8601 text) the CTE also carries parsed, as `<column>_at`: they are kept
+   * as text and parsed again when read (a few per machine, not per finding).
+   */
+  readonly parsedTimes?: readonly string[];
 }
 
 const MACHINE = ["accountid", "region", "resourceid"];
@@ -112,6 +117,8 @@ const KINDS: Readonly<Record<string, ScoredKind>> = {
       "data_from",
       "data_to",
     ]),
+    // Ordering, days since seen and the data span compare these as times.
+    parsedTimes: ["last_seen", "data_from", "data_to"],
   },
   type: {
     cte: "fleet_types",
@@ -161,8 +168,8 @@ export function scoredInsert(scoredTable: string): string {
 
 /**
  * The CTEs the statements read from the scored table (CTE name → its SQL), each one's columns
- * as the CTE computes them, only rows scored for this snapshot's time (`params`). Times are
- * parsed again from the text kept (a few per machine, not per finding).
+ * as the CTE computes them, only rows scored for this snapshot's time (`params`), with each
+ * kind's `parsedTimes` parsed again from the text kept.
  */
 export function scoredReads(scoredTable: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -170,11 +177,8 @@ export function scoredReads(scoredTable: string): Record<string, string> {
     const columns = Object.entries(k.columns).map(([scored, cte]) =>
       scored === cte ? `s.${cte}` : `s.${scored} AS ${cte}`,
     );
-    if (kind === "machine") {
-      // machine_seen also carries the parsed times (ordering, days since seen, data span).
-      for (const t of ["last_seen", "data_from", "data_to"]) {
-        columns.push(`from_iso8601_timestamp(s.${t}) AS ${t}_at`);
-      }
+    for (const t of k.parsedTimes ?? []) {
+      columns.push(`from_iso8601_timestamp(s.${t}) AS ${t}_at`);
     }
     out[k.cte] = `SELECT ${columns.join(", ")}
 FROM ${scoredTable} s
